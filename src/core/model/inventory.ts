@@ -1,0 +1,144 @@
+import {effectiveNamespace, isObj, specOf, type Obj, type Resource} from './resource.js'
+
+/** A workload: something that runs a proxy and carries labels and a service account. */
+export interface Workload {
+  kind: string
+  name: string
+  namespace: string
+  labels: Record<string, string>
+  serviceAccount: string
+  resource: Resource
+}
+
+/** A service name in the mesh: a Kubernetes Service or a ServiceEntry host. */
+export interface ServiceInfo {
+  /** Short name (Service) or host (ServiceEntry). */
+  name: string
+  namespace: string
+  /** Fully qualified host, e.g. reviews.shop.svc.cluster.local. */
+  host: string
+  selector: Record<string, string>
+  ports: {name?: string; port: number; targetPort?: number | string; protocol?: string}[]
+  resource: Resource
+}
+
+/**
+ * Offline inventory of everything the inputs describe, used by cross-resource analysis, authz and mTLS.
+ * Built from all resources read, Istio and not.
+ */
+export interface Inventory {
+  resources: readonly Resource[]
+  byKind: ReadonlyMap<string, readonly Resource[]>
+  workloads: readonly Workload[]
+  services: readonly ServiceInfo[]
+  namespaces: ReadonlySet<string>
+  serviceAccounts: ReadonlySet<string>
+  /** True when the inputs contain any Service/ServiceEntry (so host checks are meaningful). */
+  hasServices: boolean
+  /** True when the inputs contain any workload (Pod, Deployment, ..., WorkloadEntry). */
+  hasWorkloads: boolean
+  rootNamespace: string
+  domainSuffix: string
+}
+
+const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController'])
+
+export interface InventoryOptions {
+  rootNamespace?: string
+  domainSuffix?: string
+  defaultNamespace?: string
+}
+
+export function buildInventory(resources: readonly Resource[], opts: InventoryOptions = {}): Inventory {
+  const domainSuffix = opts.domainSuffix ?? 'cluster.local'
+  const byKind = new Map<string, Resource[]>()
+  const workloads: Workload[] = []
+  const services: ServiceInfo[] = []
+  const namespaces = new Set<string>()
+  const serviceAccounts = new Set<string>()
+  for (const r of resources) {
+    const list = byKind.get(r.kind) ?? []
+    list.push(r)
+    byKind.set(r.kind, list)
+    const ns = effectiveNamespace(r, opts.defaultNamespace)
+    if (r.kind === 'Namespace' && r.name) namespaces.add(r.name)
+    else namespaces.add(ns)
+    if (r.kind === 'ServiceAccount' && r.name) serviceAccounts.add(`${ns}/${r.name}`)
+    const w = workloadOf(r, ns)
+    if (w) {
+      workloads.push(w)
+      serviceAccounts.add(`${ns}/${w.serviceAccount}`)
+    }
+    if (r.kind === 'Service' && r.apiVersion === 'v1' && r.name) {
+      const spec = specOf(r)
+      services.push({
+        name: r.name,
+        namespace: ns,
+        host: `${r.name}.${ns}.svc.${domainSuffix}`,
+        selector: stringMap(spec.selector),
+        ports: Array.isArray(spec.ports) ? spec.ports.filter(isObj).map(portOf) : [],
+        resource: r,
+      })
+    }
+    if (r.kind === 'ServiceEntry' && r.apiVersion.startsWith('networking.istio.io/')) {
+      const spec = specOf(r)
+      const hosts = Array.isArray(spec.hosts) ? spec.hosts.filter((h): h is string => typeof h === 'string') : []
+      const ports = Array.isArray(spec.ports) ? spec.ports.filter(isObj).map((p) => ({name: str(p.name), port: Number(p.number), targetPort: p.targetPort as number | undefined, protocol: str(p.protocol)})) : []
+      const selector = isObj(spec.workloadSelector) ? stringMap(spec.workloadSelector.labels) : {}
+      for (const h of hosts) services.push({name: h, namespace: ns, host: h, selector, ports, resource: r})
+    }
+  }
+  return {
+    resources,
+    byKind,
+    workloads,
+    services,
+    namespaces,
+    serviceAccounts,
+    hasServices: services.length > 0,
+    hasWorkloads: workloads.length > 0,
+    rootNamespace: opts.rootNamespace ?? 'istio-system',
+    domainSuffix,
+  }
+}
+
+function workloadOf(r: Resource, ns: string): Workload | undefined {
+  if (!r.name) return undefined
+  const spec = specOf(r)
+  if (r.kind === 'Pod' && r.apiVersion === 'v1') {
+    return {kind: 'Pod', name: r.name, namespace: ns, labels: r.labels, serviceAccount: str(spec.serviceAccountName) ?? 'default', resource: r}
+  }
+  if (POD_TEMPLATE_KINDS.has(r.kind) || r.kind === 'CronJob') {
+    let tmpl: Obj | undefined = isObj(spec.template) ? spec.template : undefined
+    if (r.kind === 'CronJob' && isObj(spec.jobTemplate) && isObj(spec.jobTemplate.spec) && isObj(spec.jobTemplate.spec.template)) tmpl = spec.jobTemplate.spec.template
+    if (!tmpl) return undefined
+    const meta = isObj(tmpl.metadata) ? tmpl.metadata : {}
+    const podSpec = isObj(tmpl.spec) ? tmpl.spec : {}
+    return {kind: r.kind, name: r.name, namespace: ns, labels: stringMap(meta.labels), serviceAccount: str(podSpec.serviceAccountName) ?? 'default', resource: r}
+  }
+  if (r.kind === 'WorkloadEntry' && r.apiVersion.startsWith('networking.istio.io/')) {
+    return {kind: r.kind, name: r.name, namespace: ns, labels: stringMap(spec.labels), serviceAccount: str(spec.serviceAccount) ?? 'default', resource: r}
+  }
+  return undefined
+}
+
+function portOf(p: Obj): ServiceInfo['ports'][number] {
+  return {name: str(p.name), port: Number(p.port), targetPort: p.targetPort as number | string | undefined, protocol: str(p.protocol)}
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (!isObj(v)) return {}
+  const out: Record<string, string> = {}
+  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val
+  return out
+}
+
+/** True when every selector label is present with the same value (an empty selector matches all). */
+export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false
+  return true
+}

@@ -1,0 +1,86 @@
+import {diag} from '../diagnostics/catalog/index.js'
+import type {Diagnostic, ResourceRef} from '../diagnostics/diagnostic.js'
+import type {ParsedDoc} from '../input/documents.js'
+
+export type Obj = Record<string, unknown>
+
+/** A Kubernetes object read from an input, with where it came from. */
+export interface Resource {
+  apiVersion: string
+  kind: string
+  name: string | null
+  /** metadata.namespace as written (null when absent). */
+  namespace: string | null
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  /** The whole object. */
+  obj: Obj
+  /** The document it was read from. */
+  doc: ParsedDoc
+  /** JSON pointer of the object inside its document: '' or '/items/N' for kind: List. */
+  pointer: string
+  ref: ResourceRef
+}
+
+export function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (!isObj(v)) return {}
+  const out: Record<string, string> = {}
+  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val
+  return out
+}
+
+export function toResource(obj: Obj, doc: ParsedDoc, pointer: string): Resource {
+  const meta = isObj(obj.metadata) ? obj.metadata : {}
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : ''
+  const kind = typeof obj.kind === 'string' ? obj.kind : ''
+  const name = typeof meta.name === 'string' ? meta.name : null
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : null
+  return {
+    apiVersion,
+    kind,
+    name,
+    namespace,
+    labels: stringMap(meta.labels),
+    annotations: stringMap(meta.annotations),
+    obj,
+    doc,
+    pointer,
+    ref: {apiVersion: apiVersion || null, kind: kind || null, namespace, name},
+  }
+}
+
+/** Turn parsed documents into resources; `kind: List` (and `*List`) items become resources of their own. */
+export function extractResources(docs: readonly ParsedDoc[]): {resources: Resource[]; diagnostics: Diagnostic[]} {
+  const resources: Resource[] = []
+  const diagnostics: Diagnostic[] = []
+  for (const doc of docs) {
+    const v = doc.value
+    if (!isObj(v)) {
+      diagnostics.push(diag('CL0006', {message: `document is a ${Array.isArray(v) ? 'list' : typeof v}, not a Kubernetes object`, file: doc.file, line: doc.startLine + 1, column: 1}))
+      continue
+    }
+    if (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items)) {
+      v.items.forEach((item, i) => {
+        if (isObj(item)) resources.push(toResource(item, doc, `/items/${i}`))
+        else diagnostics.push(diag('CL0006', {message: `items[${i}] is not a Kubernetes object`, file: doc.file, line: doc.startLine + 1, column: 1, path: `/items/${i}`}))
+      })
+      continue
+    }
+    resources.push(toResource(v, doc, ''))
+  }
+  return {resources, diagnostics}
+}
+
+/** The namespace a resource lives in when applied (metadata.namespace, else the given default). */
+export function effectiveNamespace(r: Resource, defaultNamespace = 'default'): string {
+  return r.namespace ?? defaultNamespace
+}
+
+/** `.spec` of an object, or an empty object. */
+export function specOf(r: Resource): Obj {
+  return isObj(r.obj.spec) ? r.obj.spec : {}
+}

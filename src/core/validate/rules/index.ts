@@ -1,0 +1,4 @@
+import type {Rule} from '../types.js'
+
+/** Istio's own validation rules (webhook + CRD CEL), one file per rule family. */
+export const BUILTIN_RULES: readonly Rule[] = []

@@ -1,0 +1,77 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import path from 'node:path'
+import {Ajv2020, type ErrorObject, type ValidateFunction} from 'ajv/dist/2020.js'
+import addFormatsImport from 'ajv-formats'
+import {istioKind} from '../model/kinds.js'
+
+// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
+const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020
+
+/** One structural finding from a schema, relative to the validated value. */
+export type SchemaError = ErrorObject
+
+/** Validates the `spec` of one kind; returns [] when valid. */
+export type SpecValidator = (spec: unknown) => readonly SchemaError[]
+
+/** Where spec schemas come from: cleat's built-in schemas, or CRDs given with --crds. */
+export interface SchemaProvider {
+  /** The validator for a kind/apiVersion, or undefined when the provider has none. */
+  validatorFor(kind: string, apiVersion: string): SpecValidator | undefined
+  /** A short description for messages ("built-in Istio schemas", "CRDs from x.yaml"). */
+  readonly description: string
+}
+
+/** Directory of the package's bundled data (`schemas/`, `templates/`), from src/ or dist/ alike. */
+export function packageDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+}
+
+export function newAjv(): Ajv2020 {
+  const ajv = new Ajv2020({allErrors: true, strict: true, allowUnionTypes: true, verbose: true, validateFormats: true})
+  addFormats(ajv)
+  // Kubernetes OpenAPI extension keywords are annotations for us.
+  for (const k of ['x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-list-map-keys']) {
+    ajv.addKeyword(k)
+  }
+  return ajv
+}
+
+/** cleat's own strict schemas from `schemas/istio/`, compiled lazily per kind and cached. */
+export class BuiltinSchemas implements SchemaProvider {
+  readonly description = "cleat's built-in Istio schemas"
+  readonly #dir: string
+  #ajv: Ajv2020 | undefined
+  readonly #compiled = new Map<string, SpecValidator | undefined>()
+
+  constructor(dir = path.join(packageDir(), 'schemas', 'istio')) {
+    this.#dir = dir
+  }
+
+  validatorFor(kind: string): SpecValidator | undefined {
+    if (this.#compiled.has(kind)) return this.#compiled.get(kind)
+    const info = istioKind(kind)
+    let v: SpecValidator | undefined
+    if (info) {
+      const ajv = this.#load()
+      const fn = ajv.getSchema(`https://cleat.dev/schemas/istio/${info.schema}`) as ValidateFunction | undefined
+      if (fn) v = (spec) => (fn(spec) ? [] : (fn.errors ?? []))
+    }
+    this.#compiled.set(kind, v)
+    return v
+  }
+
+  #load(): Ajv2020 {
+    if (this.#ajv) return this.#ajv
+    const ajv = newAjv()
+    let files: string[] = []
+    try {
+      files = readdirSync(this.#dir).filter((f) => f.endsWith('.json')).sort()
+    } catch {
+      files = []
+    }
+    for (const f of files) ajv.addSchema(JSON.parse(readFileSync(path.join(this.#dir, f), 'utf8')) as object)
+    this.#ajv = ajv
+    return ajv
+  }
+}
