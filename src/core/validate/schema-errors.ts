@@ -81,6 +81,12 @@ function translate(e: SchemaError, base: string): SchemaFinding {
       const desc = (e.parentSchema as {description?: string} | undefined)?.description
       return {code: 'CL1007', pointer: at, message: `${field} sets fields that cannot be combined${fieldList(e.data)}${desc ? ` (${desc})` : ''}`}
     }
+    case 'false schema': {
+      const other = /dependentSchemas\/([^/]+)\//.exec(e.schemaPath)?.[1]
+      const name = at.split('/').pop() ?? ''
+      if (other) return {code: 'CL1007', pointer: at, message: `${field} cannot be set together with '${other.replaceAll('~1', '/').replaceAll('~0', '~')}'`}
+      return {code: 'CL1001', pointer: at, message: `field '${name}' is not allowed in ${displayPath(base, at.slice(0, at.lastIndexOf('/')))}`}
+    }
     case 'uniqueItems':
       return {code: 'CL1000', pointer: at, message: `${field} must not contain duplicates`}
     default:
