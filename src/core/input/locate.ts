@@ -1,6 +1,16 @@
-import {isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
+import {createRequire} from 'node:module'
+import type {Document, Node} from 'yaml'
 import {splitPointer} from '../diagnostics/diagnostic.js'
 import type {ParsedDoc} from './documents.js'
+
+type YamlLib = typeof import('yaml')
+let yamlLib: YamlLib | undefined
+
+/** The `yaml` library is loaded on first use: only runs with findings pay for it. */
+function lib(): YamlLib {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as YamlLib
+  return yamlLib
+}
 
 export interface Position {
   line: number
@@ -9,7 +19,7 @@ export interface Position {
 
 interface Indexed {
   doc: Document
-  lc: LineCounter
+  lc: InstanceType<YamlLib["LineCounter"]>
 }
 
 /**
@@ -22,6 +32,7 @@ export class Locator {
 
   /** Position of the key (or list item) the pointer names; for a missing field, of its nearest existing parent. */
   locate(doc: ParsedDoc, pointer: string): Position {
+    const {isMap, isPair, isSeq} = lib()
     const idx = this.#index(doc)
     let node: unknown = idx.doc.contents
     let pos = this.#pos(idx, doc, rangeStart(node) ?? 0)
@@ -48,6 +59,7 @@ export class Locator {
   #index(doc: ParsedDoc): Indexed {
     let idx = this.#cache.get(doc)
     if (!idx) {
+      const {LineCounter, parseDocument} = lib()
       const lc = new LineCounter()
       const parsed = parseDocument(doc.text, {lineCounter: lc, uniqueKeys: false, strict: false, merge: true})
       idx = {doc: parsed, lc}
@@ -63,11 +75,11 @@ export class Locator {
 }
 
 function deref(node: unknown, doc: Document): unknown {
-  return isAlias(node) ? node.resolve(doc) : node
+  return lib().isAlias(node) ? (node as {resolve(d: Document): unknown}).resolve(doc) : node
 }
 
 function keyString(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value)
+  if (lib().isScalar(key)) return String((key as {value: unknown}).value)
   return typeof key === 'string' ? key : undefined
 }
 

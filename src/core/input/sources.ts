@@ -1,6 +1,5 @@
 import {readdir, readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
-import fg from 'fast-glob'
 import {diag} from '../diagnostics/catalog/index.js'
 import type {Diagnostic} from '../diagnostics/diagnostic.js'
 
@@ -50,6 +49,7 @@ export async function readInputSources(paths: readonly string[], opts: ReadSourc
     } else if (st) {
       files.push(p)
     } else if (GLOB_CHARS.test(p)) {
+      const fg = (await import('fast-glob')).default
       const matches = await fg(p, {cwd: opts.cwd, onlyFiles: true, dot: false, followSymbolicLinks: true})
       if (matches.length === 0) diagnostics.push(diag('CL0002', {message: `no file matches the pattern '${p}'`, file: p}))
       for (const m of matches.sort()) {

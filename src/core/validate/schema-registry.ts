@@ -1,4 +1,5 @@
-import {readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 import path from 'node:path'
 import {Ajv2020, type ErrorObject, type ValidateFunction} from 'ajv/dist/2020.js'
@@ -37,6 +38,20 @@ export function newAjv(): Ajv2020 {
   return ajv
 }
 
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts')
+
+/**
+ * The build (scripts/compile-schemas.js) precompiles the bundled schemas into standalone validators in
+ * dist/schemas-compiled/, so a run of the built CLI never compiles a schema. From the TypeScript sources
+ * (tests, development) schemas are always compiled from schemas/istio/, so edits take effect at once.
+ */
+function precompiled(schemaFile: string): ValidateFunction | undefined {
+  if (RUNNING_FROM_SOURCE) return undefined
+  const file = path.join(packageDir(), 'dist', 'schemas-compiled', schemaFile.replace(/\.json$/, '.cjs'))
+  if (!existsSync(file)) return undefined
+  return createRequire(import.meta.url)(file) as ValidateFunction
+}
+
 /** cleat's own strict schemas from `schemas/istio/`, compiled lazily per kind and cached. */
 export class BuiltinSchemas implements SchemaProvider {
   readonly description = "cleat's built-in Istio schemas"
@@ -52,7 +67,10 @@ export class BuiltinSchemas implements SchemaProvider {
     if (this.#compiled.has(kind)) return this.#compiled.get(kind)
     const info = istioKind(kind)
     let v: SpecValidator | undefined
-    if (info) {
+    const pre = info ? precompiled(info.schema) : undefined
+    if (pre) {
+      v = (spec) => (pre(spec) ? [] : (pre.errors ?? []))
+    } else if (info) {
       const ajv = this.#load()
       const fn = ajv.getSchema(`https://cleat.dev/schemas/istio/${info.schema}`) as ValidateFunction | undefined
       if (fn) v = (spec) => (fn(spec) ? [] : (fn.errors ?? []))
