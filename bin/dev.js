@@ -1,5 +1,27 @@
 #!/usr/bin/env -S node --import tsx
-// Development entry: runs the TypeScript sources directly (no build needed).
-import {execute} from '@oclif/core'
+// Development entry: runs a command straight from the TypeScript sources in src/commands (no build).
+// Help for the whole CLI and unknown commands fall back to oclif's normal dispatch.
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+import {Config, execute, flush, handle} from '@oclif/core'
 
-await execute({development: true, dir: import.meta.url})
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const argv = process.argv.slice(2)
+let n = argv.findIndex((a) => a.startsWith('-'))
+if (n < 0) n = argv.length
+for (; n > 0; n--) if (existsSync(path.join(root, 'src', 'commands', ...argv.slice(0, n)) + '.ts')) break
+
+if (n === 0) {
+  await execute({development: true, dir: import.meta.url})
+} else {
+  try {
+    const config = await Config.load({root})
+    const mod = await import(pathToFileURL(path.join(root, 'src', 'commands', ...argv.slice(0, n)) + '.ts').href)
+    mod.default.id = argv.slice(0, n).join(' ')
+    await mod.default.run(argv.slice(n), config)
+    await flush()
+  } catch (error) {
+    await handle(error)
+  }
+}
