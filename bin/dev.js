@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 // Development entry: runs a command straight from the TypeScript sources in src/commands (no build).
-// Help for the whole CLI and unknown commands fall back to oclif's normal dispatch.
+// Help for the whole CLI and unknown commands fall back to the normal oclif dispatch.
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
