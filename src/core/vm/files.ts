@@ -1,0 +1,49 @@
+import {chmod, mkdir, readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {exists, FileExistsError, writeFileAtomic} from '../fs/atomic-write.js'
+
+/** One file a planner wants written: a path relative to the output directory, its bytes and mode. */
+export interface PlannedFile {
+  path: string
+  contents: string | Uint8Array
+  mode: number
+}
+
+/** Modes of cleat's outputs: secrets 0600, public files 0644, scripts 0700, directories 0700. */
+export const MODE = {secret: 0o600, public: 0o644, script: 0o700, dir: 0o700} as const
+
+/**
+ * Create `dir` with mode 0700 (set explicitly: mkdir's mode is filtered by the umask). An existing
+ * directory keeps its mode unless `own` is set (a directory that only cleat writes into, such as a bundle).
+ */
+export async function ensureDir(dir: string, own: boolean): Promise<void> {
+  const existed = await exists(dir)
+  await mkdir(dir, {recursive: true, mode: MODE.dir})
+  if (!existed || own) await chmod(dir, MODE.dir)
+}
+
+/**
+ * Write planned files under `dir` atomically with their modes. Without `force`, nothing is written when
+ * any target exists (all targets are checked first, so a refusal never leaves a half-written set).
+ */
+export async function writePlannedFiles(dir: string, files: readonly PlannedFile[], opts: {force?: boolean} = {}): Promise<string[]> {
+  if (!opts.force) {
+    for (const f of files) {
+      const target = path.join(dir, f.path)
+      if (await exists(target)) throw new FileExistsError(target)
+    }
+  }
+  await ensureDir(dir, true)
+  const written: string[] = []
+  for (const f of files) {
+    const target = path.join(dir, f.path)
+    await ensureDir(path.dirname(target), true)
+    await writeFileAtomic(target, f.contents, {mode: f.mode, force: true, dirMode: MODE.dir})
+    written.push(target)
+  }
+  return written
+}
+
+export async function readText(file: string): Promise<string> {
+  return readFile(file, 'utf8')
+}
