@@ -1,4 +1,5 @@
 import type {Rule} from '../types.js'
+import {virtualServiceRule} from './virtualservice.js'
 
 /** Istio's own validation rules (webhook + CRD CEL), one file per rule family. */
-export const BUILTIN_RULES: readonly Rule[] = []
+export const BUILTIN_RULES: readonly Rule[] = [virtualServiceRule]

@@ -1,0 +1,125 @@
+import type {Obj, Resource} from '../../model/resource.js'
+import type {ReportOptions, Rule, RuleContext} from '../types.js'
+
+export type {Obj}
+
+export function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+/** The value as an object, or undefined. */
+export function obj(v: unknown): Obj | undefined {
+  return isObj(v) ? v : undefined
+}
+
+/** The value as a list, or [] (null and other types read as empty). */
+export function list(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : []
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}
+
+export function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined
+}
+
+/** True when a field is present with a non-null value (protobuf: the field is set). */
+export function has(o: Obj | undefined, key: string): boolean {
+  return o !== undefined && o[key] !== undefined && o[key] !== null
+}
+
+/** True when a string field is set and non-empty (protobuf: a non-zero string). */
+export function hasStr(o: Obj | undefined, key: string): boolean {
+  return o !== undefined && typeof o[key] === 'string' && (o[key] as string).length > 0
+}
+
+/** True when a list field holds at least one item. */
+export function hasItems(o: Obj | undefined, key: string): boolean {
+  return o !== undefined && Array.isArray(o[key]) && (o[key] as unknown[]).length > 0
+}
+
+/** Escape one JSON pointer segment. */
+export function esc(seg: string | number): string {
+  return typeof seg === 'number' ? String(seg) : seg.replaceAll('~', '~0').replaceAll('/', '~1')
+}
+
+/** Append segments to a JSON pointer. */
+export function at(base: string, ...segs: (string | number)[]): string {
+  let out = base
+  for (const s of segs) out += '/' + esc(s)
+  return out
+}
+
+/** `spec.http[0].route` style display of a pointer, for messages. */
+export function field(pointer: string): string {
+  let out = ''
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~')
+    if (/^\d+$/.test(seg)) out += `[${seg}]`
+    else if (/^[A-Za-z_][\w-]*$/.test(seg)) out += out ? `.${seg}` : seg
+    else out += `[${JSON.stringify(seg)}]`
+  }
+  return out
+}
+
+/** Quote a value for a message, shortened. */
+export function q(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
+  return JSON.stringify(s.length > 80 ? s.slice(0, 77) + '...' : s)
+}
+
+/** A small reporting helper bound to one resource. */
+export class Out {
+  constructor(readonly ctx: RuleContext) {}
+  err(code: string, pointer: string, message: string): void {
+    this.ctx.report(code, pointer, message)
+  }
+  /** Istio accepts the resource but warns (istioctl shows these as IST0133). */
+  warn(code: string, pointer: string, message: string): void {
+    this.ctx.report(code, pointer, message, WARNING)
+  }
+}
+
+const WARNING: ReportOptions = {severity: 'warning', istioCode: 'IST0133'}
+
+/**
+ * Pointers (relative to the resource root) already reported by a CEL rule for a spec object, so that
+ * native rules checking the same fact at the same field stay quiet. Keyed by the spec object.
+ */
+const celReported = new WeakMap<object, Set<string>>()
+
+export function markCelReported(spec: object, pointer: string): void {
+  let set = celReported.get(spec)
+  if (!set) {
+    set = new Set()
+    celReported.set(spec, set)
+  }
+  set.add(pointer)
+}
+
+/** Spec objects whose CEL rules were already evaluated (by a --crds schema provider). */
+const celEvaluated = new WeakSet<object>()
+
+export function markCelEvaluated(spec: object): void {
+  celEvaluated.add(spec)
+}
+
+export function celAlreadyEvaluated(spec: unknown): boolean {
+  return typeof spec === 'object' && spec !== null && celEvaluated.has(spec)
+}
+
+/** Build a native (webhook-equivalent) rule: its findings at a field a CEL rule already reported are dropped. */
+export function nativeRule(name: string, kinds: readonly string[], check: (spec: Obj, out: Out, r: Resource) => void): Rule {
+  return {
+    name,
+    kinds,
+    check(r, ctx) {
+      const spec = obj(r.obj.spec)
+      const seen = spec ? celReported.get(spec) : undefined
+      const wrapped: RuleContext = seen ? {report: (code, p, m, o) => (seen.has(p) ? undefined : ctx.report(code, p, m, o))} : ctx
+      check(spec ?? {}, new Out(wrapped), r)
+    },
+  }
+}
