@@ -1,0 +1,219 @@
+/** Cross-resource checks of Gateways: workloads, service ports, conflicts, certificates, credentials. */
+import {createPrivateKey, X509Certificate} from 'node:crypto'
+import type {Workload} from '../model/inventory.js'
+import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
+import type {CleatAnalyzer} from './analyzer.js'
+import {hostsOverlap, wildcardKeys} from './hosts.js'
+import {labelText, meshIndex, objList, stringList, stringMap, type MeshIndex} from './mesh-index.js'
+
+function selectorOf(gw: Resource): Record<string, string> {
+  return stringMap(specOf(gw).selector)
+}
+
+/** True when one selector's labels are all in the other (they can select the same pods). */
+function selectorsOverlap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const sub = (x: Record<string, string>, y: Record<string, string>): boolean => Object.entries(x).every(([k, v]) => y[k] === v)
+  return sub(a, b) || sub(b, a)
+}
+
+function gatewayPods(idx: MeshIndex, gw: Resource): Workload[] {
+  return idx.selectWorkloads(selectorOf(gw), null)
+}
+
+export const gatewayWorkloadAnalyzer: CleatAnalyzer = {
+  name: 'gateway-workloads',
+  istioAnalyzers: ['gateway.IngressGatewayPortAnalyzer'],
+  analyze(inv, ctx) {
+    if (!inv.hasWorkloads) return
+    const idx = meshIndex(inv)
+    const services = inv.services.filter((s) => s.resource.kind === 'Service')
+    for (const gw of idx.kind('Gateway')) {
+      const sel = selectorOf(gw)
+      const pods = gatewayPods(idx, gw)
+      if (pods.length === 0) {
+        ctx.report('CL3040', gw, '/spec/selector', `selector ${labelText(sel) || '(empty)'} matches no workload in the inputs, so no proxy serves this gateway`)
+        continue
+      }
+      if (!inv.hasServices) continue
+      const ports = new Set<number>()
+      for (const pod of pods) {
+        for (const s of services) {
+          if (s.namespace !== pod.namespace || !Object.entries(s.selector).every(([k, v]) => pod.labels[k] === v)) continue
+          for (const p of s.ports) {
+            if (p.protocol !== undefined && p.protocol !== 'TCP') continue
+            ports.add(typeof p.targetPort === 'number' && p.targetPort !== 0 ? p.targetPort : p.port)
+          }
+        }
+      }
+      objList(specOf(gw).servers).forEach((server, i) => {
+        const n = isObj(server.port) ? server.port.number : undefined
+        if (typeof n !== 'number' || ports.has(n)) return
+        ctx.report('CL3041', gw, `/spec/servers/${i}/port/number`, `port ${n} is not a target port of any Service in front of the gateway workloads (${labelText(sel)}); it is unreachable through those Services`)
+      })
+    }
+  },
+}
+
+interface ServerRef {
+  gw: Resource
+  index: number
+  port: number
+  host: string
+}
+
+export const gatewayConflictAnalyzer: CleatAnalyzer = {
+  name: 'gateway-conflicts',
+  istioAnalyzers: ['gateway.ConflictingGatewayAnalyzer'],
+  analyze(inv, ctx) {
+    const idx = meshIndex(inv)
+    // port → exact host → servers, and port → wildcard host → servers
+    const exact = new Map<number, Map<string, ServerRef[]>>()
+    const wild = new Map<number, Map<string, ServerRef[]>>()
+    for (const gw of idx.kind('Gateway')) {
+      objList(specOf(gw).servers).forEach((server, index) => {
+        const port = isObj(server.port) ? server.port.number : undefined
+        if (typeof port !== 'number') return
+        for (const h of stringList(server.hosts) ?? []) {
+          const host = h.includes('/') ? h.slice(h.indexOf('/') + 1) : h
+          const m = host.startsWith('*') ? wild : exact
+          let byHost = m.get(port)
+          if (!byHost) m.set(port, (byHost = new Map()))
+          const list = byHost.get(host) ?? []
+          list.push({gw, index, port, host})
+          byHost.set(host, list)
+        }
+      })
+    }
+    const conflicts = new Map<Resource, {others: Set<string>; ports: Set<number>; hosts: Set<string>; index: number}>()
+    const note = (a: ServerRef, b: ServerRef): void => {
+      if (a.gw === b.gw || !selectorsOverlap(selectorOf(a.gw), selectorOf(b.gw))) return
+      for (const [x, y] of [[a, b], [b, a]] as const) {
+        const c = conflicts.get(x.gw) ?? {others: new Set<string>(), ports: new Set<number>(), hosts: new Set<string>(), index: x.index}
+        c.others.add(`${idx.ns(y.gw)}/${y.gw.name}`)
+        c.ports.add(x.port)
+        c.hosts.add(x.host)
+        conflicts.set(x.gw, c)
+      }
+    }
+    for (const [port, byHost] of exact) {
+      const wildByHost = wild.get(port)
+      for (const [host, list] of byHost) {
+        for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) note(list[i]!, list[j]!)
+        if (!wildByHost) continue
+        for (const key of wildcardKeys(host)) for (const w of wildByHost.get(key) ?? []) for (const s of list) note(s, w)
+      }
+    }
+    for (const byHost of wild.values()) {
+      const all = [...byHost.values()].flat()
+      for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) if (hostsOverlap(all[i]!.host, all[j]!.host)) note(all[i]!, all[j]!)
+    }
+    for (const [gw, c] of conflicts) {
+      ctx.report('CL3042', gw, `/spec/servers/${c.index}`, `conflicts with gateway ${[...c.others].sort().join(', ')}: same workloads (${labelText(selectorOf(gw))}), port ${[...c.ports].join(', ')}, overlapping hosts ${[...c.hosts].join(', ')}; only one of them takes effect`)
+    }
+  },
+}
+
+function certKey(tls: Obj): string | undefined {
+  if (typeof tls.credentialName === 'string' && tls.credentialName !== '') return `credential:${tls.credentialName}`
+  if (typeof tls.serverCertificate === 'string' && typeof tls.privateKey === 'string') return `files:${tls.serverCertificate}|${tls.privateKey}`
+  return undefined
+}
+
+export const gatewayCertificateAnalyzer: CleatAnalyzer = {
+  name: 'gateway-certificates',
+  istioAnalyzers: ['gateway.CertificateAnalyzer'],
+  analyze(inv, ctx) {
+    const idx = meshIndex(inv)
+    const byCert = new Map<string, {gw: Resource; index: number}[]>()
+    for (const gw of idx.kind('Gateway')) {
+      objList(specOf(gw).servers).forEach((server, index) => {
+        const key = isObj(server.tls) ? certKey(server.tls) : undefined
+        if (!key) return
+        const list = byCert.get(key) ?? []
+        if (!list.some((e) => e.gw === gw)) list.push({gw, index})
+        byCert.set(key, list)
+      })
+    }
+    const found = new Map<Resource, {others: Set<string>; index: number}>()
+    for (const list of byCert.values()) {
+      for (const a of list) {
+        for (const b of list) {
+          if (a.gw === b.gw || !selectorsOverlap(selectorOf(a.gw), selectorOf(b.gw))) continue
+          const f = found.get(a.gw) ?? {others: new Set<string>(), index: a.index}
+          f.others.add(`${idx.ns(b.gw)}/${b.gw.name}`)
+          found.set(a.gw, f)
+        }
+      }
+    }
+    for (const [gw, f] of found) {
+      ctx.report('CL3043', gw, `/spec/servers/${f.index}/tls`, `the same certificate is used by gateway ${[...f.others].sort().join(', ')} on the same workloads; HTTP/2 clients reusing a connection across hosts may get 404s`)
+    }
+  },
+}
+
+/** Credential keys Istio reads from a Secret: TLS secret or generic secret layout. */
+function checkCredential(secret: Resource, mutual: boolean, now: number): string | undefined {
+  const data = isObj(secret.obj.data) ? secret.obj.data : {}
+  const stringData = isObj(secret.obj.stringData) ? secret.obj.stringData : {}
+  const get = (k: string): string | undefined => {
+    if (typeof stringData[k] === 'string') return stringData[k] as string
+    if (typeof data[k] === 'string') return Buffer.from(data[k] as string, 'base64').toString('utf8')
+    return undefined
+  }
+  const cert = get('tls.crt') ?? get('cert')
+  const key = get('tls.key') ?? get('key')
+  if (cert === undefined || key === undefined) {
+    if (mutual && (get('ca.crt') ?? get('cacert')) !== undefined) return undefined
+    return `it has no certificate and key (expected tls.crt and tls.key, or cert and key; found ${[...Object.keys(data), ...Object.keys(stringData)].join(', ') || 'nothing'})`
+  }
+  let x509: X509Certificate
+  try {
+    x509 = new X509Certificate(cert)
+  } catch {
+    return 'its certificate is not a valid PEM X.509 certificate'
+  }
+  try {
+    createPrivateKey(key)
+  } catch {
+    return 'its private key is not a valid PEM key'
+  }
+  if (Date.parse(x509.validTo) < now) return `its certificate expired on ${new Date(Date.parse(x509.validTo)).toISOString().slice(0, 10)}`
+  if (Date.parse(x509.validFrom) > now) return `its certificate is not valid before ${new Date(Date.parse(x509.validFrom)).toISOString().slice(0, 10)}`
+  return undefined
+}
+
+export const gatewaySecretAnalyzer: CleatAnalyzer = {
+  name: 'gateway-credentials',
+  istioAnalyzers: ['gateway.SecretAnalyzer'],
+  analyze(inv, ctx) {
+    if (!inv.byKind.get('Secret')?.length) return
+    const idx = meshIndex(inv)
+    const now = Date.now()
+    for (const gw of idx.kind('Gateway')) {
+      const pods = gatewayPods(idx, gw)
+      const namespaces = [...new Set(pods.map((p) => p.namespace))]
+      objList(specOf(gw).servers).forEach((server, i) => {
+        const tls = isObj(server.tls) ? server.tls : undefined
+        const name = tls && typeof tls.credentialName === 'string' ? tls.credentialName : undefined
+        if (!tls || !name || name.includes('://')) return
+        const pointer = `/spec/servers/${i}/tls/credentialName`
+        if (namespaces.length === 0) {
+          ctx.report('CL3044', gw, pointer, `credential ${name} cannot be found: the gateway selects no workload, and the Secret must live in the namespace of the gateway workload`)
+          return
+        }
+        for (const ns of namespaces) {
+          const secret = idx.byName('Secret', ns, name)
+          if (!secret) {
+            ctx.report('CL3044', gw, pointer, `Secret ${ns}/${name} not found (a gateway credential must live in the namespace of the gateway workload)`)
+            return
+          }
+          const problem = checkCredential(secret, tls.mode === 'MUTUAL', now)
+          if (problem) {
+            ctx.report('CL3045', gw, pointer, `Secret ${ns}/${name} cannot serve as a TLS credential: ${problem}`)
+            return
+          }
+        }
+      })
+    }
+  },
+}

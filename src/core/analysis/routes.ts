@@ -1,0 +1,83 @@
+/** Walk a VirtualService's routes: destinations (with their JSON pointers), route lists, gateways. */
+import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
+import {objList, stringList} from './mesh-index.js'
+
+export interface DestinationRef {
+  /** The destination object ({host, subset, port}). */
+  destination: Obj
+  /** Pointer of the destination object from the resource root. */
+  pointer: string
+  /** 'route' (http/tcp/tls route), 'mirror' (mirror / mirrors[]). */
+  role: 'route' | 'mirror'
+  protocol: 'http' | 'tcp' | 'tls'
+  /** Pointer of the route entry ({destination, weight}) for routes, or the mirror object. */
+  entryPointer: string
+  /** True for a route entry that has no destination object. */
+  missing: boolean
+}
+
+export interface RouteList {
+  pointer: string
+  entries: Obj[]
+  protocol: 'http' | 'tcp' | 'tls'
+}
+
+const PROTOCOLS = ['http', 'tcp', 'tls'] as const
+
+export function routeLists(vs: Resource): RouteList[] {
+  const spec = specOf(vs)
+  const out: RouteList[] = []
+  for (const protocol of PROTOCOLS) {
+    const rules = Array.isArray(spec[protocol]) ? (spec[protocol] as unknown[]) : []
+    rules.forEach((rule, i) => {
+      if (isObj(rule) && Array.isArray(rule.route)) out.push({pointer: `/spec/${protocol}/${i}/route`, entries: rule.route.map((e) => (isObj(e) ? e : {})), protocol})
+    })
+  }
+  return out
+}
+
+export function destinations(vs: Resource): DestinationRef[] {
+  const spec = specOf(vs)
+  const out: DestinationRef[] = []
+  for (const protocol of PROTOCOLS) {
+    const rules = Array.isArray(spec[protocol]) ? (spec[protocol] as unknown[]) : []
+    rules.forEach((rule, i) => {
+      if (!isObj(rule)) return
+      const base = `/spec/${protocol}/${i}`
+      if (Array.isArray(rule.route)) {
+        rule.route.forEach((e, j) => {
+          const entry = isObj(e) ? e : {}
+          const d = entry.destination
+          out.push({destination: isObj(d) ? d : {}, pointer: `${base}/route/${j}/destination`, entryPointer: `${base}/route/${j}`, role: 'route', protocol, missing: !isObj(d)})
+        })
+      }
+      if (isObj(rule.mirror)) out.push({destination: rule.mirror, pointer: `${base}/mirror`, entryPointer: `${base}/mirror`, role: 'mirror', protocol, missing: false})
+      objList(rule.mirrors).forEach((m, j) => {
+        if (isObj(m.destination)) out.push({destination: m.destination, pointer: `${base}/mirrors/${j}/destination`, entryPointer: `${base}/mirrors/${j}`, role: 'mirror', protocol, missing: false})
+      })
+    })
+  }
+  return out
+}
+
+/** The gateways a VirtualService binds to; none given means the mesh (sidecars) only. */
+export function vsGateways(vs: Resource): string[] {
+  const g = stringList(specOf(vs).gateways)
+  return g && g.length > 0 ? g : ['mesh']
+}
+
+export function vsHosts(vs: Resource): string[] {
+  return stringList(specOf(vs).hosts) ?? []
+}
+
+export function destHost(d: Obj): string {
+  return typeof d.host === 'string' ? d.host : ''
+}
+
+export function destPort(d: Obj): number | undefined {
+  return isObj(d.port) && typeof d.port.number === 'number' ? d.port.number : undefined
+}
+
+export function destSubset(d: Obj): string {
+  return typeof d.subset === 'string' ? d.subset : ''
+}

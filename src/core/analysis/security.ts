@@ -1,0 +1,130 @@
+/** Cross-resource checks of AuthorizationPolicy and PeerAuthentication against the inventory. */
+import {isObj, specOf, type Resource} from '../model/resource.js'
+import type {CleatAnalyzer} from './analyzer.js'
+import {istioGlobMatch} from './hosts.js'
+import {labelText, matchLabels, meshIndex, objList, stringList, type MeshIndex} from './mesh-index.js'
+
+function selectsNothing(idx: MeshIndex, r: Resource): {sel: Record<string, string>} | undefined {
+  const sel = matchLabels(specOf(r), 'selector')
+  const ns = idx.ns(r)
+  const scopeNs = ns === idx.inventory.rootNamespace ? null : ns
+  if (sel && Object.keys(sel).length > 0) return idx.selectWorkloads(sel, scopeNs).length === 0 ? {sel} : undefined
+  if (scopeNs === null) return undefined
+  return idx.workloadsIn(ns).length === 0 ? {sel: {}} : undefined
+}
+
+function hasTarget(r: Resource): boolean {
+  const spec = specOf(r)
+  return isObj(spec.targetRef) || objList(spec.targetRefs).length > 0
+}
+
+export const authorizationWorkloadAnalyzer: CleatAnalyzer = {
+  name: 'authorizationpolicy-workloads',
+  istioAnalyzers: ['auth.AuthorizationPoliciesAnalyzer'],
+  analyze(inv, ctx) {
+    const idx = meshIndex(inv)
+    const namespaceObjects = (inv.byKind.get('Namespace') ?? []).length > 0
+    for (const ap of idx.kind('AuthorizationPolicy')) {
+      const ns = idx.ns(ap)
+      if (inv.hasWorkloads && !hasTarget(ap)) {
+        const none = selectsNothing(idx, ap)
+        if (none) {
+          const what = Object.keys(none.sel).length > 0 ? `selector ${labelText(none.sel)} matches no workload` : `namespace ${ns} has no workload`
+          ctx.report('CL3070', ap, Object.keys(none.sel).length > 0 ? '/spec/selector/matchLabels' : '', `${what} in the inputs, so this policy applies to nothing`)
+        }
+      }
+      if (!namespaceObjects) continue
+      objList(specOf(ap).rules).forEach((rule, i) => {
+        objList(rule.from).forEach((from, j) => {
+          const source = isObj(from.source) ? from.source : {}
+          for (const field of ['namespaces', 'notNamespaces'] as const) {
+            ;(stringList(source[field]) ?? []).forEach((pattern, k) => {
+              if ([...idx.namespaces].some((n) => istioGlobMatch(pattern, n))) return
+              ctx.report('CL3072', ap, `/spec/rules/${i}/from/${j}/source/${field}/${k}`, `${field} entry ${pattern} matches no namespace in the inputs`)
+            })
+          }
+        })
+      })
+    }
+  },
+}
+
+const PRINCIPAL = /^(?:[^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/
+
+export const principalAnalyzer: CleatAnalyzer = {
+  name: 'authorizationpolicy-principals',
+  istioAnalyzers: [],
+  analyze(inv, ctx) {
+    if (!inv.hasWorkloads) return
+    const idx = meshIndex(inv)
+    for (const ap of idx.kind('AuthorizationPolicy')) {
+      objList(specOf(ap).rules).forEach((rule, i) => {
+        objList(rule.from).forEach((from, j) => {
+          const source = isObj(from.source) ? from.source : {}
+          for (const field of ['principals', 'notPrincipals'] as const) {
+            ;(stringList(source[field]) ?? []).forEach((p, k) => {
+              const m = PRINCIPAL.exec(p)
+              if (!m || p.includes('*')) return
+              const [, ns, sa] = m
+              if (inv.serviceAccounts.has(`${ns}/${sa}`)) return
+              ctx.report('CL3073', ap, `/spec/rules/${i}/from/${j}/source/${field}/${k}`, `principal ${p} names service account ${ns}/${sa}, which no workload or ServiceAccount in the inputs uses`)
+            })
+          }
+        })
+      })
+    }
+  },
+}
+
+export const allowNothingAnalyzer: CleatAnalyzer = {
+  name: 'authorizationpolicy-allow-nothing',
+  istioAnalyzers: [],
+  analyze(inv, ctx) {
+    const idx = meshIndex(inv)
+    for (const ap of idx.kind('AuthorizationPolicy')) {
+      const spec = specOf(ap)
+      const action = typeof spec.action === 'string' ? spec.action : 'ALLOW'
+      if (action !== 'ALLOW' || (Array.isArray(spec.rules) && spec.rules.length > 0)) continue
+      const sel = matchLabels(spec, 'selector')
+      if ((sel && Object.keys(sel).length > 0) || hasTarget(ap)) continue
+      const ns = idx.ns(ap)
+      const scope = ns === inv.rootNamespace ? 'every workload in the mesh' : `every workload in namespace ${ns}`
+      ctx.report('CL3074', ap, '', `ALLOW policy without rules: it denies all requests to ${scope} unless another ALLOW policy matches (deny-all by design?)`)
+    }
+  },
+}
+
+export const peerAuthenticationWorkloadAnalyzer: CleatAnalyzer = {
+  name: 'peerauthentication-workloads',
+  istioAnalyzers: [],
+  analyze(inv, ctx) {
+    if (!inv.hasWorkloads) return
+    const idx = meshIndex(inv)
+    for (const pa of idx.kind('PeerAuthentication')) {
+      const sel = matchLabels(specOf(pa), 'selector')
+      if (!sel || Object.keys(sel).length === 0) continue
+      const ns = idx.ns(pa)
+      if (idx.selectWorkloads(sel, ns === inv.rootNamespace ? null : ns).length > 0) continue
+      ctx.report('CL3071', pa, '/spec/selector/matchLabels', `selector ${labelText(sel)} matches no workload in namespace ${ns} in the inputs, so this policy applies to nothing`)
+    }
+  },
+}
+
+const K8S_GATEWAY_LABEL = 'gateway.networking.k8s.io/gateway-name'
+
+export const k8sGatewaySelectorAnalyzer: CleatAnalyzer = {
+  name: 'policy-selector-on-k8s-gateway',
+  istioAnalyzers: ['k8sgateway.SelectorAnalyzer'],
+  analyze(inv, ctx) {
+    if (!inv.hasWorkloads) return
+    const idx = meshIndex(inv)
+    for (const r of [...idx.kind('AuthorizationPolicy'), ...idx.kind('RequestAuthentication')]) {
+      if (hasTarget(r)) continue
+      const sel = matchLabels(specOf(r), 'selector')
+      if (!sel || Object.keys(sel).length === 0) continue
+      const pod = idx.selectWorkloads(sel, idx.ns(r)).find((w) => w.labels[K8S_GATEWAY_LABEL] !== undefined)
+      if (!pod) continue
+      ctx.report('CL3082', r, '/spec/selector', `selector matches ${pod.kind} ${pod.namespace}/${pod.name} of Kubernetes Gateway ${pod.labels[K8S_GATEWAY_LABEL]}, where a selector has no effect; use targetRefs to attach the policy to the Gateway`)
+    }
+  },
+}

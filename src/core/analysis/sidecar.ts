@@ -1,0 +1,78 @@
+/** Cross-resource checks of Sidecars: workload selectors, conflicts, ambient namespaces. */
+import type {Inventory, Workload} from '../model/inventory.js'
+import type {Resource} from '../model/resource.js'
+import {specOf} from '../model/resource.js'
+import type {CleatAnalyzer} from './analyzer.js'
+import {labelText, matchLabels, meshIndex} from './mesh-index.js'
+
+/** Namespaces enrolled in ambient mode (and not in sidecar injection). */
+export function ambientNamespaces(inv: Inventory): Set<string> {
+  const out = new Set<string>()
+  for (const n of inv.byKind.get('Namespace') ?? []) {
+    const l = n.labels
+    if (n.name && l['istio.io/dataplane-mode'] === 'ambient' && l['istio-injection'] !== 'enabled' && l['istio.io/rev'] === undefined) out.add(n.name)
+  }
+  return out
+}
+
+function isAmbientWorkload(w: Workload, ambientNs: Set<string>): boolean {
+  const anno = w.kind === 'Pod' ? w.resource.annotations['ambient.istio.io/redirection'] : undefined
+  if (anno === 'enabled') return true
+  if (w.labels['istio.io/dataplane-mode'] === 'none') return false
+  return ambientNs.has(w.namespace) && w.labels['sidecar.istio.io/inject'] !== 'true'
+}
+
+export const sidecarSelectorAnalyzer: CleatAnalyzer = {
+  name: 'sidecar-selectors',
+  istioAnalyzers: ['sidecar.SelectorAnalyzer'],
+  analyze(inv, ctx) {
+    const idx = meshIndex(inv)
+    const ambient = ambientNamespaces(inv)
+    const withoutSelector = new Map<string, Resource[]>()
+    const selecting = new Map<Workload, Resource[]>()
+    for (const sc of idx.kind('Sidecar')) {
+      const ns = idx.ns(sc)
+      const sel = matchLabels(specOf(sc), 'workloadSelector')
+      if (!sel || Object.keys(sel).length === 0) {
+        const list = withoutSelector.get(ns) ?? []
+        list.push(sc)
+        withoutSelector.set(ns, list)
+        if (ambient.has(ns)) ctx.report('CL3053', sc, '', `namespace ${ns} runs in ambient mode, which has no sidecars; this Sidecar has no effect`)
+        continue
+      }
+      if (!inv.hasWorkloads) continue
+      const pods = idx.selectWorkloads(sel, ns)
+      if (pods.length === 0) {
+        ctx.report('CL3050', sc, '/spec/workloadSelector/labels', `workloadSelector ${labelText(sel)} matches no workload in namespace ${ns}`)
+        continue
+      }
+      if (pods.some((p) => isAmbientWorkload(p, ambient))) {
+        ctx.report('CL3053', sc, '/spec/workloadSelector', `it selects workloads running in ambient mode, which have no sidecar; this Sidecar has no effect on them`)
+      }
+      for (const p of pods) {
+        const list = selecting.get(p) ?? []
+        list.push(sc)
+        selecting.set(p, list)
+      }
+    }
+    for (const [ns, list] of withoutSelector) {
+      if (list.length < 2) continue
+      for (const sc of list) {
+        const others = list.filter((o) => o !== sc).map((o) => o.name)
+        ctx.report('CL3052', sc, '', `namespace ${ns} has several Sidecars without workloadSelector (also ${others.join(', ')}); which one applies is undefined`)
+      }
+    }
+    const conflicted = new Map<Resource, {others: Set<string>; pod: string}>()
+    for (const [pod, list] of selecting) {
+      if (list.length < 2) continue
+      for (const sc of list) {
+        const c = conflicted.get(sc) ?? {others: new Set<string>(), pod: `${pod.kind} ${pod.name}`}
+        for (const o of list) if (o !== sc) c.others.add(o.name ?? '')
+        conflicted.set(sc, c)
+      }
+    }
+    for (const [sc, c] of conflicted) {
+      ctx.report('CL3051', sc, '/spec/workloadSelector', `${c.pod} is also selected by Sidecar ${[...c.others].sort().join(', ')}; which one applies is undefined`)
+    }
+  },
+}
