@@ -1,5 +1,7 @@
 import type {Rule} from '../types.js'
+import {destinationRuleRule} from './destinationrule.js'
+import {gatewayRule} from './gateway.js'
 import {virtualServiceRule} from './virtualservice.js'
 
 /** Istio's own validation rules (webhook + CRD CEL), one file per rule family. */
-export const BUILTIN_RULES: readonly Rule[] = [virtualServiceRule]
+export const BUILTIN_RULES: readonly Rule[] = [virtualServiceRule, destinationRuleRule, gatewayRule]
