@@ -1,0 +1,303 @@
+// End-to-end tests of src/adapters/kube.ts against the in-process test API server.
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {createServer} from 'node:net'
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {dump} from 'js-yaml'
+
+import {createKubeClient, isKubeApiError, KubeApiError, resolveKubeconfigPath, type KubeClient} from '../../src/adapters/kube.js'
+import {startKubeApiServer, type KubeApiServer} from '../helpers/kube-api-server.js'
+
+function decodeJwtPart(part: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>
+}
+
+async function rejectsWith(p: Promise<unknown>, status: number, reason: string): Promise<KubeApiError> {
+  try {
+    await p
+  } catch (e) {
+    assert.ok(e instanceof KubeApiError, `expected KubeApiError, got ${String(e)}`)
+    assert.equal(e.status, status, e.message)
+    assert.equal(e.reason, reason, e.message)
+    return e
+  }
+  assert.fail(`expected a ${status} ${reason} error`)
+}
+
+const VS = {group: 'networking.istio.io', version: 'v1', plural: 'virtualservices', namespace: 'shop'}
+
+describe('kube adapter against the test API server', () => {
+  let srv: KubeApiServer
+  let kube: KubeClient
+
+  before(async () => {
+    srv = await startKubeApiServer({namespaces: ['shop']})
+    kube = createKubeClient({kubeconfigPath: srv.kubeconfigPath, context: 'test'})
+  })
+  after(async () => {
+    await srv.close()
+  })
+
+  it('reads a ConfigMap seeded through state', async () => {
+    srv.state.put({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'istio', namespace: 'istio-system'}, data: {mesh: 'trustDomain: cluster.local'}})
+    const cm = await kube.getConfigMap('istio-system', 'istio')
+    assert.equal(cm.data?.mesh, 'trustDomain: cluster.local')
+    assert.equal(cm.metadata?.uid, srv.state.get('configmaps', 'istio-system', 'istio')?.metadata.uid)
+    assert.match(cm.metadata?.resourceVersion ?? '', /^\d+$/)
+    assert.equal(kube.contextName, 'test')
+    assert.equal(kube.defaultNamespace, 'default')
+    assert.equal(kube.server, srv.url)
+  })
+
+  it('maps a 404 Status to KubeApiError NotFound with details', async () => {
+    const e = await rejectsWith(kube.getConfigMap('istio-system', 'missing'), 404, 'NotFound')
+    assert.match(e.message, /configmaps "missing" not found/)
+    assert.deepEqual(e.details, {name: 'missing', kind: 'configmaps'})
+    assert.ok(isKubeApiError(e, 404))
+  })
+
+  it('maps the RBAC deny list to 403 Forbidden, per user', async () => {
+    srv.setRbacDeny([{verb: 'get', resource: 'secrets', namespace: 'shop', user: srv.users.test}])
+    try {
+      const e = await rejectsWith(kube.getSecret('shop', 'db'), 403, 'Forbidden')
+      assert.match(e.message, /secrets "db" is forbidden: User "cleat-tester" cannot get resource "secrets" in API group "" in the namespace "shop"/)
+      assert.equal(e.details?.kind, 'secrets')
+      // The other user is not denied: it gets past authorization and sees the 404.
+      const other = createKubeClient({kubeconfigPath: srv.kubeconfigPath, context: 'other'})
+      assert.equal(other.defaultNamespace, 'other')
+      await rejectsWith(other.getSecret('shop', 'db'), 404, 'NotFound')
+    } finally {
+      srv.setRbacDeny([])
+    }
+  })
+
+  it('maps a wrong bearer token to 401 Unauthorized', async () => {
+    const cfg = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'bad',
+      clusters: [{name: 'c', cluster: {server: srv.url, 'certificate-authority-data': Buffer.from(srv.caPem).toString('base64')}}],
+      users: [{name: 'u', user: {token: 'not-a-valid-token'}}],
+      contexts: [{name: 'bad', context: {cluster: 'c', user: 'u'}}],
+    }
+    const path = join(srv.tmpDir, 'bad-kubeconfig')
+    await writeFile(path, dump(cfg))
+    const bad = createKubeClient({kubeconfigPath: path})
+    await rejectsWith(bad.getConfigMap('default', 'x'), 401, 'Unauthorized')
+  })
+
+  it('creates and deletes a Secret; deleting twice is a 404', async () => {
+    const created = await kube.createSecret('shop', {metadata: {name: 'vm-token', labels: {app: 'cleat'}}, type: 'Opaque', stringData: {a: 'b'}})
+    assert.equal(created.metadata?.name, 'vm-token')
+    assert.ok(created.metadata?.uid)
+    assert.ok(srv.state.get('secrets', 'shop', 'vm-token'))
+    await rejectsWith(kube.createSecret('shop', {metadata: {name: 'vm-token'}}), 409, 'AlreadyExists')
+    await kube.deleteSecret('shop', 'vm-token')
+    assert.equal(srv.state.get('secrets', 'shop', 'vm-token'), undefined)
+    await rejectsWith(kube.deleteSecret('shop', 'vm-token'), 404, 'NotFound')
+  })
+
+  it('lists Services with a label selector', async () => {
+    srv.state.put({apiVersion: 'v1', kind: 'Service', metadata: {name: 'reviews', namespace: 'shop', labels: {app: 'reviews'}}, spec: {ports: [{port: 9080}]}})
+    srv.state.put({apiVersion: 'v1', kind: 'Service', metadata: {name: 'ratings', namespace: 'shop', labels: {app: 'ratings'}}, spec: {ports: [{port: 9080}]}})
+    const all = await kube.listServices('shop')
+    assert.deepEqual(all.map((s) => s.metadata?.name), ['ratings', 'reviews'])
+    const some = await kube.listServices('shop', 'app in (reviews,details)')
+    assert.deepEqual(some.map((s) => s.metadata?.name), ['reviews'])
+    assert.equal((await kube.getService('shop', 'reviews')).spec?.ports?.[0]?.port, 9080)
+  })
+
+  it('issues a bound service-account token that dies with its Secret', async () => {
+    srv.state.put({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'vm-sa', namespace: 'shop'}})
+    const sa = await kube.getServiceAccount('shop', 'vm-sa')
+    const secret = await kube.createSecret('shop', {metadata: {name: 'vm-sa-binding'}})
+    const before = Math.floor(Date.now() / 1000)
+    const tok = await kube.createServiceAccountToken('shop', 'vm-sa', {
+      audiences: ['istio-ca'],
+      expirationSeconds: 3600,
+      boundSecret: {name: 'vm-sa-binding', uid: secret.metadata!.uid!},
+    })
+    const [h, p, sig] = tok.token.split('.')
+    assert.ok(h && p && sig)
+    const header = decodeJwtPart(h)
+    const claims = decodeJwtPart(p)
+    assert.equal(header.alg, 'ES256')
+    assert.deepEqual(claims.aud, ['istio-ca'])
+    assert.equal(claims.sub, 'system:serviceaccount:shop:vm-sa')
+    assert.equal(claims.iss, srv.issuer)
+    const exp = claims.exp as number
+    assert.ok(exp >= before + 3600 && exp <= before + 3600 + 5, `exp ${exp}`)
+    assert.equal(tok.expirationTimestamp.getTime(), exp * 1000)
+    assert.deepEqual(claims['kubernetes.io'], {
+      namespace: 'shop',
+      serviceaccount: {name: 'vm-sa', uid: sa.metadata!.uid},
+      secret: {name: 'vm-sa-binding', uid: secret.metadata!.uid},
+    })
+
+    const ok = srv.verifyToken(tok.token, {audiences: ['istio-ca']})
+    assert.equal(ok.authenticated, true, ok.error)
+    assert.equal(ok.user?.username, 'system:serviceaccount:shop:vm-sa')
+    assert.equal(srv.verifyToken(tok.token, {audiences: ['someone-else']}).authenticated, false)
+    const tampered = `${h}.${Buffer.from(JSON.stringify({...claims, sub: 'system:serviceaccount:shop:admin'})).toString('base64url')}.${sig}`
+    assert.equal(srv.verifyToken(tampered, {audiences: ['istio-ca']}).authenticated, false)
+
+    await kube.deleteSecret('shop', 'vm-sa-binding')
+    const gone = srv.verifyToken(tok.token, {audiences: ['istio-ca']})
+    assert.equal(gone.authenticated, false)
+    assert.match(gone.error ?? '', /secrets "vm-sa-binding" not found/)
+  })
+
+  it('rejects TokenRequests the way the API server does', async () => {
+    await rejectsWith(kube.createServiceAccountToken('shop', 'no-such-sa', {audiences: ['a'], expirationSeconds: 3600}), 404, 'NotFound')
+    srv.state.put({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'vm-sa2', namespace: 'shop'}})
+    const e = await rejectsWith(
+      kube.createServiceAccountToken('shop', 'vm-sa2', {audiences: ['a'], expirationSeconds: 3600, boundSecret: {name: 'absent', uid: 'x'}}),
+      404,
+      'NotFound',
+    )
+    assert.match(e.message, /secrets "absent" not found/)
+    const s = await kube.createSecret('shop', {metadata: {name: 'present'}})
+    await rejectsWith(kube.createServiceAccountToken('shop', 'vm-sa2', {audiences: ['a'], expirationSeconds: 3600, boundSecret: {name: 'present', uid: 'stale-uid'}}), 409, 'Conflict')
+    await rejectsWith(kube.createServiceAccountToken('shop', 'vm-sa2', {audiences: ['a'], expirationSeconds: 60, boundSecret: {name: 'present', uid: s.metadata!.uid!}}), 422, 'Invalid')
+  })
+
+  it('JSON Patch with a passing test op changes only the target and bumps resourceVersion', async () => {
+    const seeded = srv.state.put({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: {name: 'reviews', namespace: 'shop', labels: {app: 'reviews'}},
+      spec: {
+        hosts: ['reviews'],
+        http: [{route: [{destination: {host: 'reviews', subset: 'stable'}, weight: 100}, {destination: {host: 'reviews', subset: 'canary'}, weight: 0}]}],
+      },
+    })
+    srv.clearRequests()
+    const out = await kube.patchCustomObjectJson({...VS, name: 'reviews'}, [
+      {op: 'test', path: '/metadata/resourceVersion', value: seeded.metadata.resourceVersion},
+      {op: 'test', path: '/spec/http/0/route/1/weight', value: 0},
+      {op: 'replace', path: '/spec/http/0/route/0/weight', value: 90},
+      {op: 'replace', path: '/spec/http/0/route/1/weight', value: 10},
+    ])
+    const stored = srv.state.get('virtualservices.networking.istio.io', 'shop', 'reviews')!
+    assert.deepEqual(out, stored)
+    const expected = structuredClone(seeded) as unknown as {spec: {http: {route: {weight: number}[]}[]}}
+    expected.spec.http[0]!.route[0]!.weight = 90
+    expected.spec.http[0]!.route[1]!.weight = 10
+    assert.deepEqual(stored.spec, expected.spec)
+    assert.deepEqual(stored.metadata.labels, seeded.metadata.labels)
+    assert.equal(stored.metadata.uid, seeded.metadata.uid)
+    assert.ok(Number(stored.metadata.resourceVersion) > Number(seeded.metadata.resourceVersion))
+    assert.equal(stored.metadata.generation, 2)
+    const writes = srv.writes()
+    assert.equal(writes.length, 1)
+    assert.equal(writes[0]!.verb, 'patch')
+    assert.equal(writes[0]!.contentType, 'application/json-patch+json')
+  })
+
+  it('JSON Patch with a failing test op changes nothing (422 Invalid)', async () => {
+    const before = srv.state.get('virtualservices.networking.istio.io', 'shop', 'reviews')!
+    const e = await rejectsWith(
+      kube.patchCustomObjectJson({...VS, name: 'reviews'}, [
+        {op: 'replace', path: '/spec/http/0/route/0/weight', value: 50},
+        {op: 'test', path: '/spec/http/0/route/1/weight', value: 0},
+        {op: 'replace', path: '/spec/http/0/route/1/weight', value: 50},
+      ]),
+      422,
+      'Invalid',
+    )
+    assert.match(e.message, /the server rejected our request due to an error in our request/)
+    assert.deepEqual(srv.state.get('virtualservices.networking.istio.io', 'shop', 'reviews'), before)
+  })
+
+  it('JSON Patch setting a stale resourceVersion is a 409 Conflict', async () => {
+    const before = srv.state.get('virtualservices.networking.istio.io', 'shop', 'reviews')!
+    await rejectsWith(
+      kube.patchCustomObjectJson({...VS, name: 'reviews'}, [
+        {op: 'replace', path: '/metadata/resourceVersion', value: '1'},
+        {op: 'replace', path: '/spec/http/0/route/0/weight', value: 0},
+      ]),
+      409,
+      'Conflict',
+    )
+    assert.deepEqual(srv.state.get('virtualservices.networking.istio.io', 'shop', 'reviews'), before)
+  })
+
+  it('PUT with a stale resourceVersion is a 409 Conflict; a fresh one succeeds', async () => {
+    const current = await kube.getCustomObject({...VS, name: 'reviews'})
+    const edited = structuredClone(current)
+    ;(edited.spec as {hosts: string[]}).hosts = ['reviews', 'reviews.shop.svc.cluster.local']
+    const replaced = await kube.replaceCustomObject({...VS, name: 'reviews'}, edited)
+    assert.notEqual(replaced.metadata?.resourceVersion, current.metadata?.resourceVersion)
+    const e = await rejectsWith(kube.replaceCustomObject({...VS, name: 'reviews'}, current), 409, 'Conflict')
+    assert.match(e.message, /the object has been modified; please apply your changes to the latest version and try again/)
+    assert.deepEqual((srv.state.get('virtualservices.networking.istio.io', 'shop', 'reviews')!.spec as {hosts: string[]}).hosts, ['reviews', 'reviews.shop.svc.cluster.local'])
+  })
+
+  it('creates custom objects and reports AlreadyExists', async () => {
+    const body = {apiVersion: 'networking.istio.io/v1', kind: 'WorkloadGroup', metadata: {name: 'vm'}, spec: {template: {serviceAccount: 'vm-sa'}}}
+    const wg = await kube.createCustomObject({...VS, plural: 'workloadgroups'}, body)
+    assert.equal(wg.metadata?.namespace, 'shop')
+    assert.equal(wg.metadata?.generation, 1)
+    await rejectsWith(kube.createCustomObject({...VS, plural: 'workloadgroups'}, body), 409, 'AlreadyExists')
+  })
+
+  it('Lease create / replace / conflict / delete', async () => {
+    const lease = await kube.createLease('shop', {metadata: {name: 'cleat-canary-reviews'}, spec: {holderIdentity: 'run-1', leaseDurationSeconds: 30}})
+    await rejectsWith(kube.createLease('shop', {metadata: {name: 'cleat-canary-reviews'}, spec: {holderIdentity: 'run-2'}}), 409, 'AlreadyExists')
+    const renewed = await kube.replaceLease('shop', 'cleat-canary-reviews', {...lease, spec: {...lease.spec, holderIdentity: 'run-1', renewTime: new Date()}})
+    assert.ok(Number(renewed.metadata?.resourceVersion) > Number(lease.metadata?.resourceVersion))
+    // A competitor still holding the old resourceVersion loses.
+    await rejectsWith(kube.replaceLease('shop', 'cleat-canary-reviews', {...lease, spec: {...lease.spec, holderIdentity: 'run-2'}}), 409, 'Conflict')
+    assert.equal((await kube.getLease('shop', 'cleat-canary-reviews')).spec?.holderIdentity, 'run-1')
+    await kube.deleteLease('shop', 'cleat-canary-reviews')
+    await rejectsWith(kube.getLease('shop', 'cleat-canary-reviews'), 404, 'NotFound')
+  })
+})
+
+describe('kube adapter without a reachable server', () => {
+  it('turns connection refused into a clear status-0 error', async () => {
+    // Find a free port, then close it so nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as {port: number}).port
+        s.close(() => resolve(p))
+      })
+    })
+    const srv = await startKubeApiServer()
+    try {
+      const cfg = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'down',
+        clusters: [{name: 'c', cluster: {server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(srv.caPem).toString('base64')}}],
+        users: [{name: 'u', user: {token: srv.token}}],
+        contexts: [{name: 'down', context: {cluster: 'c', user: 'u'}}],
+      }
+      const path = join(srv.tmpDir, 'down-kubeconfig')
+      await writeFile(path, dump(cfg))
+      const e = await rejectsWith(createKubeClient({kubeconfigPath: path}).getConfigMap('default', 'x'), 0, 'ConnectionFailed')
+      assert.match(e.message, new RegExp(`cannot reach the Kubernetes API server at https://127\\.0\\.0\\.1:${port} \\(connection refused\\)`))
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('reports a missing kubeconfig file and an unknown context', async () => {
+    assert.throws(() => createKubeClient({kubeconfigPath: join('definitely', 'missing', 'kubeconfig')}), (e: unknown) => {
+      return e instanceof KubeApiError && e.status === 0 && e.reason === 'InvalidKubeconfig' && /file not found/.test(e.message)
+    })
+    const srv = await startKubeApiServer()
+    try {
+      assert.throws(() => createKubeClient({kubeconfigPath: srv.kubeconfigPath, context: 'nope'}), /context "nope" not found in kubeconfig \(known: test, other\)/)
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('resolves the kubeconfig path like kubectl (first KUBECONFIG entry, else ~/.kube/config)', () => {
+    assert.equal(resolveKubeconfigPath('a/one:b/two', 'home'), 'a/one')
+    assert.equal(resolveKubeconfigPath(undefined, 'home/me/'), 'home/me/.kube/config')
+    assert.equal(resolveKubeconfigPath('', 'h'), 'h/.kube/config')
+  })
+})
