@@ -1,5 +1,8 @@
+import {diag} from '../diagnostics/catalog/index.js'
+import type {Diagnostic} from '../diagnostics/diagnostic.js'
+import {Locator} from '../input/locate.js'
 import type {Inventory, Workload} from '../model/inventory.js'
-import {isObj, type Resource} from '../model/resource.js'
+import {effectiveNamespace, isObj, type Resource} from '../model/resource.js'
 import {servicesOf, targetPortOf, tlsConflicts, type TlsConflict} from './conflicts.js'
 import {effectiveMtls, portLevelPorts, type MtlsMode, type WorkloadRef} from './effective.js'
 
@@ -123,4 +126,23 @@ export function formatMtlsTable(rows: readonly MtlsStatusEntry[]): string {
 export function labelText(labels: Record<string, string>): string {
   const s = Object.entries(labels).sort(([a], [b]) => cmp(a, b)).map(([k, v]) => `${k}=${v}`).join(',')
   return s === '' ? '(no labels)' : s
+}
+
+/** One located CL6004 finding per conflicting DestinationRule setting (deduplicated across rows). */
+export function conflictDiagnostics(rows: readonly MtlsStatusEntry[], inventory: Inventory): Diagnostic[] {
+  const locator = new Locator()
+  const seen = new Map<string, {c: TlsConflict; where: string[]}>()
+  for (const r of rows) for (const c of r.conflicts) {
+    const key = `${c.destinationRule}|${c.path}|${c.reason}`
+    const entry = seen.get(key) ?? {c, where: []}
+    entry.where.push(`${r.workload ?? labelText(r.labels)}${r.port === null ? '' : `:${r.port}`}`)
+    seen.set(key, entry)
+  }
+  const out: Diagnostic[] = []
+  for (const {c, where} of seen.values()) {
+    const dr = (inventory.byKind.get('DestinationRule') ?? []).find((x) => `${effectiveNamespace(x)}/${x.name}` === c.destinationRule)
+    const pos = dr ? locator.locate(dr.doc, dr.pointer + c.path) : {line: null, column: null}
+    out.push(diag('CL6004', {message: `tls mode ${c.tlsMode}${c.subset ? ` (subset ${c.subset})` : ''}: ${c.reason}; affects ${[...new Set(where)].join(', ')}`, file: dr?.doc.file, line: pos.line, column: pos.column, resource: dr?.ref, path: c.path}))
+  }
+  return out
 }
