@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 import {createServer} from 'node:net'
-import {writeFile} from 'node:fs/promises'
+import {access, writeFile} from 'node:fs/promises'
+import {request as httpsRequest} from 'node:https'
 import {join} from 'node:path'
 import {dump} from 'js-yaml'
 
@@ -299,5 +300,287 @@ describe('kube adapter without a reachable server', () => {
     assert.equal(resolveKubeconfigPath('a/one:b/two', 'home'), 'a/one')
     assert.equal(resolveKubeconfigPath(undefined, 'home/me/'), 'home/me/.kube/config')
     assert.equal(resolveKubeconfigPath('', 'h'), 'h/.kube/config')
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Wire behaviour of the test server itself (raw HTTPS, no client library), so the engineers who
+// rely on it can trust the shapes it sends.
+
+interface RawResponse {
+  status: number
+  contentType: string | undefined
+  json: Record<string, unknown>
+}
+
+function rawRequest(srv: KubeApiServer, method: string, path: string, opts: {body?: unknown; contentType?: string; token?: string | null} = {}): Promise<RawResponse> {
+  const data = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
+  const headers: Record<string, string> = {Accept: 'application/json'}
+  const token = opts.token === undefined ? srv.token : opts.token
+  if (token !== null) headers.Authorization = `Bearer ${token}`
+  if (data !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'application/json'
+    // Node does not chunk DELETE bodies, so the length must be explicit.
+    headers['Content-Length'] = String(Buffer.byteLength(data))
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${srv.url}${path}`, {method, headers, ca: srv.caPem, agent: false}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        try {
+          resolve({status: res.statusCode ?? 0, contentType: res.headers['content-type'], json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>})
+        } catch (e) {
+          reject(e)
+        }
+      })
+    })
+    req.on('error', reject)
+    if (data !== undefined) req.write(data)
+    req.end()
+  })
+}
+
+describe('test API server wire behaviour', () => {
+  let srv: KubeApiServer
+  before(async () => {
+    srv = await startKubeApiServer({
+      namespaces: ['web'],
+      objects: [
+        {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'a', namespace: 'web', labels: {tier: 'front', track: 'stable'}}, data: {k: 'v'}},
+        {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'b', namespace: 'web', labels: {tier: 'back'}}, data: {k: 'v'}},
+        {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'c', namespace: 'web'}, data: {k: 'v'}},
+      ],
+    })
+  })
+  after(async () => {
+    await srv.close()
+  })
+
+  it('answers 401 with an Unauthorized Status when the token is missing or wrong', async () => {
+    for (const token of [null, 'wrong']) {
+      const r = await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps', {token})
+      assert.equal(r.status, 401)
+      assert.equal(r.contentType, 'application/json')
+      assert.deepEqual(r.json, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401})
+    }
+  })
+
+  it('answers 403 with a Forbidden Status naming user, verb, resource, group and namespace', async () => {
+    srv.setRbacDeny([{verb: 'patch', group: 'networking.istio.io', resource: 'virtualservices'}])
+    try {
+      const r = await rawRequest(srv, 'PATCH', '/apis/networking.istio.io/v1/namespaces/web/virtualservices/x', {body: [], contentType: 'application/json-patch+json'})
+      assert.equal(r.status, 403)
+      assert.deepEqual(r.json, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message:
+          'virtualservices.networking.istio.io "x" is forbidden: User "cleat-tester" cannot patch resource "virtualservices" in API group "networking.istio.io" in the namespace "web"',
+        reason: 'Forbidden',
+        details: {name: 'x', group: 'networking.istio.io', kind: 'virtualservices'},
+        code: 403,
+      })
+    } finally {
+      srv.setRbacDeny([])
+    }
+  })
+
+  it('lists with label and field selectors; built-in items carry no apiVersion/kind', async () => {
+    const names = async (q: string) => {
+      const r = await rawRequest(srv, 'GET', `/api/v1/namespaces/web/configmaps${q}`)
+      assert.equal(r.status, 200)
+      assert.equal(r.json.kind, 'ConfigMapList')
+      assert.equal((r.json.metadata as {resourceVersion: string}).resourceVersion, String(srv.state.resourceVersion))
+      return (r.json.items as {metadata: {name: string}; kind?: string}[]).map((i) => {
+        assert.equal(i.kind, undefined)
+        return i.metadata.name
+      })
+    }
+    assert.deepEqual(await names(''), ['a', 'b', 'c'])
+    assert.deepEqual(await names('?labelSelector=' + encodeURIComponent('tier=front')), ['a'])
+    assert.deepEqual(await names('?labelSelector=' + encodeURIComponent('tier!=front')), ['b', 'c'])
+    assert.deepEqual(await names('?labelSelector=' + encodeURIComponent('tier')), ['a', 'b'])
+    assert.deepEqual(await names('?labelSelector=' + encodeURIComponent('!tier')), ['c'])
+    assert.deepEqual(await names('?labelSelector=' + encodeURIComponent('tier in (front,back),track notin (canary)')), ['a', 'b'])
+    assert.deepEqual(await names('?fieldSelector=' + encodeURIComponent('metadata.name=b')), ['b'])
+    const bad = await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps?labelSelector=' + encodeURIComponent('a in b'))
+    assert.equal(bad.status, 400)
+    // Cluster-wide list across namespaces.
+    const all = await rawRequest(srv, 'GET', '/api/v1/configmaps')
+    assert.ok((all.json.items as unknown[]).length >= 3)
+  })
+
+  it('keeps apiVersion/kind on custom-resource list items and serves older Istio versions', async () => {
+    srv.state.put({apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: {name: 'dr', namespace: 'web'}, spec: {host: 'a'}})
+    const r = await rawRequest(srv, 'GET', '/apis/networking.istio.io/v1beta1/namespaces/web/destinationrules')
+    assert.equal(r.status, 200)
+    const items = r.json.items as {apiVersion: string; kind: string}[]
+    assert.deepEqual(items.map((i) => [i.apiVersion, i.kind]), [['networking.istio.io/v1beta1', 'DestinationRule']])
+  })
+
+  it('creates with uid, creationTimestamp and an increasing resourceVersion; rejects bad creates like the API server', async () => {
+    const rv0 = srv.state.resourceVersion
+    const r = await rawRequest(srv, 'POST', '/api/v1/namespaces/web/configmaps', {body: {apiVersion: 'v1', kind: 'ConfigMap', metadata: {generateName: 'gen-'}, data: {}}})
+    assert.equal(r.status, 201)
+    const meta = r.json.metadata as {name: string; uid: string; creationTimestamp: string; resourceVersion: string; namespace: string}
+    assert.match(meta.name, /^gen-[a-z0-9]{5}$/)
+    assert.match(meta.uid, /^[0-9a-f-]{36}$/)
+    assert.match(meta.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    assert.equal(Number(meta.resourceVersion), rv0 + 1)
+    assert.equal(meta.namespace, 'web')
+
+    const noNs = await rawRequest(srv, 'POST', '/api/v1/namespaces/nowhere/configmaps', {body: {metadata: {name: 'x'}}})
+    assert.equal(noNs.status, 404)
+    assert.equal(noNs.json.message, 'namespaces "nowhere" not found')
+    const noName = await rawRequest(srv, 'POST', '/api/v1/namespaces/web/configmaps', {body: {metadata: {}}})
+    assert.equal(noName.status, 422)
+    assert.equal(noName.json.reason, 'Invalid')
+    const wrongNs = await rawRequest(srv, 'POST', '/api/v1/namespaces/web/configmaps', {body: {metadata: {name: 'x', namespace: 'default'}}})
+    assert.equal(wrongNs.status, 400)
+    const dup = await rawRequest(srv, 'POST', '/api/v1/namespaces/web/configmaps', {body: {metadata: {name: 'a'}}})
+    assert.deepEqual(dup.json, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'configmaps "a" already exists',
+      reason: 'AlreadyExists',
+      details: {name: 'a', kind: 'configmaps'},
+      code: 409,
+    })
+    const badJson = await rawRequest(srv, 'POST', '/api/v1/namespaces/web/configmaps', {body: '{not json'})
+    assert.equal(badJson.status, 400)
+    assert.equal(badJson.json.reason, 'BadRequest')
+  })
+
+  it('does not bump resourceVersion for a no-op update', async () => {
+    const cur = srv.state.get('configmaps', 'web', 'a')!
+    const r = await rawRequest(srv, 'PUT', '/api/v1/namespaces/web/configmaps/a', {body: cur})
+    assert.equal(r.status, 200)
+    assert.equal((r.json.metadata as {resourceVersion: string}).resourceVersion, cur.metadata.resourceVersion)
+  })
+
+  it('applies RFC 6902 add/remove/move/copy with escaped pointers, and RFC 7386 merge patches', async () => {
+    const jp = await rawRequest(srv, 'PATCH', '/api/v1/namespaces/web/configmaps/b', {
+      contentType: 'application/json-patch+json',
+      body: [
+        {op: 'add', path: '/metadata/annotations', value: {}},
+        {op: 'add', path: '/metadata/annotations/cleat.dev~1step', value: '1'},
+        {op: 'copy', from: '/data/k', path: '/data/k2'},
+        {op: 'move', from: '/data/k', path: '/data/moved'},
+        {op: 'add', path: '/metadata/finalizers', value: ['x']},
+        {op: 'add', path: '/metadata/finalizers/-', value: 'y'},
+        {op: 'remove', path: '/metadata/finalizers/0'},
+      ],
+    })
+    assert.equal(jp.status, 200, JSON.stringify(jp.json))
+    const b = srv.state.get('configmaps', 'web', 'b')!
+    assert.deepEqual(b.data, {k2: 'v', moved: 'v'})
+    assert.deepEqual(b.metadata.annotations, {'cleat.dev/step': '1'})
+    assert.deepEqual(b.metadata.finalizers, ['y'])
+
+    const mp = await rawRequest(srv, 'PATCH', '/api/v1/namespaces/web/configmaps/b', {
+      contentType: 'application/merge-patch+json',
+      body: {data: {k2: null, extra: 'e'}, metadata: {labels: {tier: null, new: 'n'}}},
+    })
+    assert.equal(mp.status, 200)
+    const b2 = srv.state.get('configmaps', 'web', 'b')!
+    assert.deepEqual(b2.data, {moved: 'v', extra: 'e'})
+    assert.deepEqual(b2.metadata.labels, {new: 'n'})
+  })
+
+  it('rejects undecodable patches (400), inapplicable ones (422) and unsupported types (415)', async () => {
+    srv.state.put({apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: {name: 'vs', namespace: 'web'}, spec: {hosts: ['a']}})
+    const before = srv.state.get('virtualservices.networking.istio.io', 'web', 'vs')
+    const path = '/apis/networking.istio.io/v1/namespaces/web/virtualservices/vs'
+    const notArray = await rawRequest(srv, 'PATCH', path, {contentType: 'application/json-patch+json', body: {op: 'add'}})
+    assert.equal(notArray.status, 400)
+    const missing = await rawRequest(srv, 'PATCH', path, {contentType: 'application/json-patch+json', body: [{op: 'replace', path: '/spec/gateways', value: []}]})
+    assert.equal(missing.status, 422)
+    assert.deepEqual(missing.json, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'the server rejected our request due to an error in our request',
+      reason: 'Invalid',
+      details: {},
+      code: 422,
+    })
+    const smp = await rawRequest(srv, 'PATCH', path, {contentType: 'application/strategic-merge-patch+json', body: {spec: {}}})
+    assert.equal(smp.status, 415)
+    assert.equal(smp.json.reason, 'UnsupportedMediaType')
+    assert.deepEqual(srv.state.get('virtualservices.networking.istio.io', 'web', 'vs'), before)
+    assert.equal(srv.writes({resource: 'virtualservices', name: 'vs'}).filter((w) => w.status === 200).length, 0)
+  })
+
+  it('deletes with preconditions and the per-kind response shape', async () => {
+    const c = srv.state.get('configmaps', 'web', 'c')!
+    const stale = await rawRequest(srv, 'DELETE', '/api/v1/namespaces/web/configmaps/c', {body: {preconditions: {resourceVersion: '1'}}})
+    assert.equal(stale.status, 409)
+    assert.ok(srv.state.get('configmaps', 'web', 'c'))
+    const ok = await rawRequest(srv, 'DELETE', '/api/v1/namespaces/web/configmaps/c', {body: {preconditions: {uid: c.metadata.uid}}})
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.json, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: {name: 'c', kind: 'configmaps', uid: c.metadata.uid}})
+    srv.state.put({apiVersion: 'v1', kind: 'Service', metadata: {name: 's', namespace: 'web'}, spec: {}})
+    const svc = await rawRequest(srv, 'DELETE', '/api/v1/namespaces/web/services/s')
+    assert.equal(svc.json.kind, 'Service')
+    const again = await rawRequest(srv, 'DELETE', '/api/v1/namespaces/web/services/s')
+    assert.equal(again.status, 404)
+    assert.equal(again.json.message, 'services "s" not found')
+  })
+
+  it('accepts its own service-account tokens as bearer tokens, and only while valid', async () => {
+    srv.state.put({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'bot', namespace: 'web'}})
+    const tr = await rawRequest(srv, 'POST', '/api/v1/namespaces/web/serviceaccounts/bot/token', {body: {apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {}}})
+    assert.equal(tr.status, 201)
+    assert.equal(tr.json.kind, 'TokenRequest')
+    const status = tr.json.status as {token: string; expirationTimestamp: string}
+    assert.match(status.expirationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    assert.deepEqual((tr.json.spec as {audiences: string[]}).audiences, [srv.issuer])
+    const asBot = await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps/a', {token: status.token})
+    assert.equal(asBot.status, 200)
+    assert.equal(srv.requests.at(-1)?.user, 'system:serviceaccount:web:bot')
+    srv.state.delete('serviceaccounts', 'web', 'bot')
+    assert.equal((await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps/a', {token: status.token})).status, 401)
+  })
+
+  it('injects faults for the next matching requests only', async () => {
+    srv.injectFault({verb: 'get', resource: 'configmaps', code: 500, times: 2})
+    assert.equal((await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps/a')).status, 500)
+    const second = await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps/a')
+    assert.equal(second.status, 500)
+    assert.equal(second.json.reason, 'InternalError')
+    assert.equal((await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps/a')).status, 200)
+  })
+
+  it('serves discovery and 404s unknown resources', async () => {
+    const v = await rawRequest(srv, 'GET', '/version')
+    assert.equal(v.json.major, '1')
+    const groups = await rawRequest(srv, 'GET', '/apis')
+    assert.ok((groups.json.groups as {name: string}[]).some((g) => g.name === 'networking.istio.io'))
+    const unknown = await rawRequest(srv, 'GET', '/api/v1/namespaces/web/widgets/x')
+    assert.equal(unknown.status, 404)
+  })
+
+  it('writes() counts only write verbs', async () => {
+    srv.clearRequests()
+    await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps/a')
+    await rawRequest(srv, 'PATCH', '/api/v1/namespaces/web/configmaps/a', {contentType: 'application/merge-patch+json', body: {data: {k: 'w'}}})
+    await rawRequest(srv, 'GET', '/api/v1/namespaces/web/configmaps')
+    assert.equal(srv.requests.length, 3)
+    assert.deepEqual(srv.writes().map((w) => [w.verb, w.resource, w.namespace, w.name, w.status]), [['patch', 'configmaps', 'web', 'a', 200]])
+  })
+})
+
+describe('test API server lifecycle', () => {
+  it('close() frees the port and removes the temp dir', async () => {
+    const srv = await startKubeApiServer()
+    assert.equal((await rawRequest(srv, 'GET', '/version')).status, 200)
+    await srv.close()
+    await assert.rejects(rawRequest(srv, 'GET', '/version'), /ECONNREFUSED/)
+    await assert.rejects(access(srv.kubeconfigPath))
   })
 })

@@ -609,11 +609,11 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     get(resource, namespace, name) {
       const def = resourceFromKey(resource)
       const o = store.get(keyOf(def, namespace, name))
-      return o ? clone(o) : undefined
+      return o ? objectView(def, undefined, o) : undefined
     },
     list(resource, namespace) {
       const def = resourceFromKey(resource)
-      return sortedItems(def, namespace).map(clone)
+      return sortedItems(def, namespace).map((o) => objectView(def, undefined, o))
     },
     put(obj) {
       const def = resourceFromObject(obj)
@@ -625,7 +625,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       const k = keyOf(def, o.metadata.namespace, o.metadata.name)
       stamp(def, o, store.get(k))
       store.set(k, o)
-      return clone(o)
+      return objectView(def, undefined, o)
     },
     delete(resource, namespace, name) {
       const def = resourceFromKey(resource)
@@ -854,9 +854,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   }
 
   function objectView(def: ResourceDef, version: string | undefined, o: KubeObject): KubeObject {
-    const c = clone(o)
-    c.apiVersion = apiVersionOf(def, version)
-    return c
+    const {apiVersion: _a, kind: _k, metadata, ...rest} = clone(o)
+    return {apiVersion: apiVersionOf(def, version), kind: def.kind, metadata, ...rest}
   }
 
   function handleResource(method: string, verb: string, p: Parsed, query: URLSearchParams, body: unknown, contentType: string): {code: number; body: unknown} {
@@ -991,7 +990,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
           view.status = {phase: 'Terminating'}
           return {code: 200, body: view}
         }
-        if (def.custom || def.plural === 'services') return {code: 200, body: objectView(def, p.version, existing)}
+        // Kinds whose registry sets ReturnDeletedObject answer with the object; the others (and custom resources) with a Success Status.
+        if (['services', 'serviceaccounts', 'pods'].includes(def.plural)) return {code: 200, body: objectView(def, p.version, existing)}
         return {
           code: 200,
           body: {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: stripEmpty({name: p.name, group: def.group, kind: def.plural, uid: existing.metadata.uid})},
