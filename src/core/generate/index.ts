@@ -1,0 +1,11 @@
+/** cleat generate as a library: templates, parameters, rendering, spec files and output. */
+export {GENERATOR_KINDS, COMMAND_KINDS, loadTemplate, isGeneratorKind, paramByFlag, type GeneratorKind, type ParamSpec, type Params, type Template} from './template.js'
+export {parseOne, valueFromRaw, type Problem, type RawValue} from './values.js'
+export {resolveParams, defaultOf, isAsked, type Resolved} from './resolve.js'
+export {checkParams, checkParamValue, generateResources, locateProblem, describeMissing, type GenerateRequest, type GenerateResult, type Origin} from './plan.js'
+export {formatResources, toYaml, canonical, describeObject, type OutputFormat} from './format.js'
+export {guardResources} from './guard.js'
+export {readSpecFile, specRequests} from './spec-file.js'
+export {readCallGraph, type CallGraph} from './graph-file.js'
+export {planOutputFiles, writeOutputFiles, existingFiles, fileNameFor, type OutputFile, type OutputTarget} from './output.js'
+export {principalOf, allowPolicies, type AllowRule} from './kinds/zero-trust.js'
