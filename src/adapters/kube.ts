@@ -130,6 +130,9 @@ export interface KubeClient {
   createServiceAccountToken(namespace: string, serviceAccount: string, req: ServiceAccountTokenRequest): Promise<ServiceAccountToken>
 
   getCustomObject(ref: CustomObjectRef): Promise<KubeObject>
+  /** LIST in one namespace; items as returned (custom-resource items keep apiVersion/kind). */
+  listCustomObjects(ref: Omit<CustomObjectRef, 'name'>, labelSelector?: string): Promise<KubeObject[]>
+  deleteCustomObject(ref: CustomObjectRef): Promise<void>
   createCustomObject(ref: Omit<CustomObjectRef, 'name'>, body: KubeObject): Promise<KubeObject>
   /** PUT; fails with 409 Conflict when body.metadata.resourceVersion is stale. */
   replaceCustomObject(ref: CustomObjectRef, body: KubeObject): Promise<KubeObject>
@@ -312,6 +315,15 @@ export function createKubeClient(opts: CreateKubeClientOptions = {}): KubeClient
         return {token: res.status.token, expirationTimestamp: new Date(res.status.expirationTimestamp)}
       }),
     getCustomObject: (r) => call(`get ${crName(r)}`, () => custom.getNamespacedCustomObject(r) as Promise<KubeObject>),
+    listCustomObjects: (r, labelSelector) =>
+      call(`list ${r.plural}.${r.group} in ${r.namespace}`, async () => {
+        const list = (await custom.listNamespacedCustomObject(labelSelector ? {...r, labelSelector} : {...r})) as {items?: KubeObject[]}
+        return list.items ?? []
+      }),
+    deleteCustomObject: (r) =>
+      call(`delete ${crName(r)}`, async () => {
+        await custom.deleteNamespacedCustomObject(r)
+      }),
     createCustomObject: (r, body) =>
       call(`create ${crName({...r, name: body.metadata?.name})}`, () => custom.createNamespacedCustomObject({...r, body}) as Promise<KubeObject>),
     replaceCustomObject: (r, body) => call(`replace ${crName(r)}`, () => custom.replaceNamespacedCustomObject({...r, body}) as Promise<KubeObject>),

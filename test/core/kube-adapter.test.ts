@@ -243,6 +243,18 @@ describe('kube adapter against the test API server', () => {
     await rejectsWith(kube.createCustomObject({...VS, plural: 'workloadgroups'}, body), 409, 'AlreadyExists')
   })
 
+  it('lists and deletes custom objects', async () => {
+    const we = (name: string, app: string) => ({apiVersion: 'networking.istio.io/v1', kind: 'WorkloadEntry', metadata: {name, namespace: 'shop', labels: {app}}, spec: {address: '10.0.0.1'}})
+    srv.state.put(we('vm-1', 'db'))
+    srv.state.put(we('vm-2', 'web'))
+    const ref = {...VS, plural: 'workloadentries'}
+    assert.deepEqual((await kube.listCustomObjects(ref)).map((o) => [o.kind, o.metadata?.name]), [['WorkloadEntry', 'vm-1'], ['WorkloadEntry', 'vm-2']])
+    assert.deepEqual((await kube.listCustomObjects(ref, 'app=web')).map((o) => o.metadata?.name), ['vm-2'])
+    await kube.deleteCustomObject({...ref, name: 'vm-1'})
+    assert.equal(srv.state.get('workloadentries.networking.istio.io', 'shop', 'vm-1'), undefined)
+    await rejectsWith(kube.deleteCustomObject({...ref, name: 'vm-1'}), 404, 'NotFound')
+  })
+
   it('Lease create / replace / conflict / delete', async () => {
     const lease = await kube.createLease('shop', {metadata: {name: 'cleat-canary-reviews'}, spec: {holderIdentity: 'run-1', leaseDurationSeconds: 30}})
     await rejectsWith(kube.createLease('shop', {metadata: {name: 'cleat-canary-reviews'}, spec: {holderIdentity: 'run-2'}}), 409, 'AlreadyExists')
@@ -382,6 +394,10 @@ describe('test API server wire behaviour', () => {
         details: {name: 'x', group: 'networking.istio.io', kind: 'virtualservices'},
         code: 403,
       })
+      srv.setRbacDeny([{verb: 'list', resource: 'namespaces'}])
+      const ns = await rawRequest(srv, 'GET', '/api/v1/namespaces')
+      assert.equal(ns.status, 403)
+      assert.equal(ns.json.message, 'namespaces is forbidden: User "cleat-tester" cannot list resource "namespaces" in API group "" at the cluster scope')
     } finally {
       srv.setRbacDeny([])
     }

@@ -843,7 +843,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   function forbiddenMessage(user: string, verb: string, p: Parsed): string {
     const def = p.def!
     const res = def.plural + (p.subresource ? `/${p.subresource}` : '')
-    const scope = p.namespace !== undefined ? ` in the namespace "${p.namespace}"` : p.def?.namespaced ? '' : ' at the cluster scope'
+    const scope = p.namespace !== undefined ? ` in the namespace "${p.namespace}"` : ' at the cluster scope'
     return `User "${user}" cannot ${verb} resource "${res}" in API group "${def.group}"${scope}`
   }
 
