@@ -7,7 +7,7 @@ export function hostnamePartProblem(hostname: string, isGateway: boolean): strin
   if (hostname !== '*' && !hostname.includes('.')) return `short name ${q(hostname)} is not allowed; use a fully qualified name (e.g. ${hostname}.<namespace>.svc.cluster.local)`
   const problem = wildcardDomainProblem(hostname)
   if (problem && !(isGateway && isIPAddr(hostname))) return problem
-  if (isGateway && hostname.length > 1 && hostname.startsWith('*') && !hostname.startsWith('*.')) return `partial wildcard ${q(hostname)} is not allowed; a wildcard must be a whole first label ("*.example.com")`
+  if (hostname.length > 1 && hostname.startsWith('*') && !hostname.startsWith('*.')) return `partial wildcard ${q(hostname)} is not allowed; a wildcard must be a whole first label ("*.example.com")`
   return undefined
 }
 

@@ -53,6 +53,11 @@ function nonNegative(out: Out, p: string, o: Obj, keys: readonly string[], code:
   }
 }
 
+/** Connection pool settings (DestinationRule; Sidecar listeners reuse it). */
+export function checkConnectionPoolSettings(out: Out, p: string, v: unknown): void {
+  checkConnectionPool(out, p, v)
+}
+
 function checkConnectionPool(out: Out, p: string, v: unknown): void {
   const c = obj(v)
   if (!c) return

@@ -1,0 +1,167 @@
+import {isIPOrCidr} from './common.js'
+import {checkPolicyTargets} from './policy-target.js'
+import {at, has, list, nativeRule, obj, q, type Obj, type Out} from './util.js'
+
+const SOURCE_FIELDS = ['principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals', 'namespaces', 'notNamespaces', 'ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks', 'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains'] as const
+const OPERATION_FIELDS = ['hosts', 'notHosts', 'ports', 'notPorts', 'methods', 'notMethods', 'paths', 'notPaths'] as const
+const IDENTITY_FIELDS = ['principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts'] as const
+const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'] as const
+const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const
+
+const PLAIN_KEYS = new Set(['source.ip', 'remote.ip', 'source.namespace', 'source.principal', 'source.serviceAccount', 'request.auth.principal', 'request.auth.audiences', 'request.auth.presenter', 'destination.ip', 'destination.port', 'connection.sni'])
+const REMOVED_KEYS = ['destination.namespace', 'destination.labels', 'destination.name', 'destination.user', 'source.user']
+const IP_KEYS = new Set(['source.ip', 'remote.ip', 'destination.ip'])
+const CUSTOM_FORBIDDEN_KEYS = ['source.namespace', 'source.principal', 'source.serviceAccount', 'source.trustDomain', 'request.auth.']
+
+/** AuthorizationPolicy: action/provider, selector/targetRefs, and every rule's from/to/when. */
+export const authorizationPolicyRule = nativeRule('authorizationpolicy', ['AuthorizationPolicy'], (spec, out) => {
+  const action = typeof spec.action === 'string' ? spec.action : 'ALLOW'
+  checkPolicyTargets(out, spec, 'CL2700')
+  const provider = obj(spec.provider)
+  if (has(spec, 'provider') && action !== 'CUSTOM') out.err('CL2700', '/spec/provider', `provider is only used with action CUSTOM (action is ${action})`)
+  const rules = list(spec.rules)
+  if (action === 'CUSTOM') {
+    if (!provider || typeof provider.name !== 'string' || provider.name === '') out.err('CL2700', provider ? '/spec/provider' : '/spec', 'action CUSTOM needs a provider with a name (an extension provider of the mesh config)')
+    if (rules.length === 0) out.err('CL2700', '/spec', 'action CUSTOM needs rules; use "rules: [{}]" to send every request to the provider')
+  }
+  if (action === 'DENY' && !has(spec, 'rules')) out.err('CL2700', '/spec', 'a DENY policy without rules never matches anything; add rules (use "rules: [{}]" to deny everything)')
+  rules.forEach((rv, i) => {
+    const rp = at('/spec/rules', i)
+    const rule = obj(rv)
+    if (!rule) {
+      if (rv === null) out.err('CL2701', rp, 'a rule may not be null')
+      return
+    }
+    checkRule(out, rp, rule, action)
+  })
+})
+
+function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
+  if (Array.isArray(rule.from) && rule.from.length === 0) out.err('CL2701', at(rp, 'from'), 'from is an empty list; remove it or add a source')
+  let httpOnly = false
+  let hasPorts = false
+  list(rule.from).forEach((fv, j) => {
+    const fp = at(rp, 'from', j)
+    const f = obj(fv)
+    if (!f || !has(f, 'source')) {
+      out.err('CL2701', fp, 'a from entry needs a source')
+      return
+    }
+    const src = obj(f.source)
+    if (!src) return
+    const sp = at(fp, 'source')
+    if (!SOURCE_FIELDS.some((k) => list(src[k]).length > 0)) out.err('CL2701', sp, 'source is empty; set principals, namespaces, ipBlocks, requestPrincipals or another field')
+    for (const k of SOURCE_FIELDS) checkNonEmptyValues(out, at(sp, k), src[k], k)
+    for (const k of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const) {
+      list(src[k]).forEach((ip, n) => {
+        if (typeof ip === 'string' && ip !== '' && !isIPOrCidr(ip)) out.err('CL2701', at(sp, k, n), `${q(ip)} is not an IP address or CIDR block`)
+      })
+    }
+    const hasSa = list(src.serviceAccounts).length > 0 || list(src.notServiceAccounts).length > 0
+    const others = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces'].filter((k) => list(src[k]).length > 0)
+    if (hasSa && others.length > 0) out.err('CL2701', sp, `serviceAccounts cannot be combined with ${others.join(', ')} in the same source; use a separate from entry`)
+    for (const k of ['serviceAccounts', 'notServiceAccounts'] as const) {
+      list(src[k]).forEach((sa, n) => {
+        if (typeof sa !== 'string' || sa === '') return
+        if (sa.includes('*')) out.err('CL2701', at(sp, k, n), `service account ${q(sa)} cannot use wildcards`)
+        else if (sa.split('/').length > 2 || sa.startsWith('/') || sa.endsWith('/')) out.err('CL2701', at(sp, k, n), `service account ${q(sa)} must be "name" or "namespace/name"`)
+      })
+    }
+    if (action === 'CUSTOM') {
+      const identity = IDENTITY_FIELDS.filter((k) => list(src[k]).length > 0)
+      if (identity.length > 0) out.err('CL2701', sp, `action CUSTOM does not support identity fields (${identity.join(', ')}); the external authorizer sees no verified identity`)
+    }
+    if (HTTP_ONLY_SOURCE.some((k) => list(src[k]).length > 0)) httpOnly = true
+  })
+  if (Array.isArray(rule.to) && rule.to.length === 0) out.err('CL2701', at(rp, 'to'), 'to is an empty list; remove it or add an operation')
+  list(rule.to).forEach((tv, j) => {
+    const tp = at(rp, 'to', j)
+    const t = obj(tv)
+    if (!t || !has(t, 'operation')) {
+      out.err('CL2701', tp, 'a to entry needs an operation')
+      return
+    }
+    const op = obj(t.operation)
+    if (!op) return
+    const opp = at(tp, 'operation')
+    if (!OPERATION_FIELDS.some((k) => list(op[k]).length > 0)) out.err('CL2701', opp, 'operation is empty; set hosts, ports, methods or paths')
+    for (const k of OPERATION_FIELDS) checkNonEmptyValues(out, at(opp, k), op[k], k)
+    for (const k of ['ports', 'notPorts'] as const) {
+      list(op[k]).forEach((port, n) => {
+        if (typeof port === 'string' && port !== '' && !validPortString(port)) out.err('CL2701', at(opp, k, n), `${q(port)} is not a port number (0..65535)`)
+      })
+      if (list(op[k]).length > 0) hasPorts = true
+    }
+    for (const k of ['paths', 'notPaths'] as const) {
+      list(op[k]).forEach((path, n) => {
+        if (typeof path !== 'string') return
+        const problem = pathTemplateProblem(path)
+        if (problem) out.err('CL2701', at(opp, k, n), problem)
+      })
+    }
+    if (HTTP_ONLY_OPERATION.some((k) => list(op[k]).length > 0)) httpOnly = true
+  })
+  list(rule.when).forEach((cv, j) => {
+    const cp = at(rp, 'when', j)
+    const c = obj(cv)
+    if (!c) {
+      if (cv === null) out.err('CL2701', cp, 'a when condition may not be null')
+      return
+    }
+    const key = typeof c.key === 'string' ? c.key : ''
+    if (key === '') {
+      out.err('CL2701', cp, 'a when condition needs a key')
+      return
+    }
+    if (list(c.values).length === 0 && list(c.notValues).length === 0) out.err('CL2701', cp, `condition ${q(key)} needs values or notValues`)
+    const kp = attributeProblem(key)
+    if (kp) out.err('CL2701', at(cp, 'key'), kp)
+    else for (const f of ['values', 'notValues'] as const) {
+      list(c[f]).forEach((val, n) => {
+        if (typeof val !== 'string') return
+        if (val === '') out.err('CL2701', at(cp, f, n), `${f} of ${q(key)} contains an empty string`)
+        else if (IP_KEYS.has(key) && !isIPOrCidr(val)) out.err('CL2701', at(cp, f, n), `${q(val)} is not an IP address or CIDR block (key ${key})`)
+        else if (key === 'destination.port' && !validPortString(val)) out.err('CL2701', at(cp, f, n), `${q(val)} is not a port number (key destination.port)`)
+      })
+    }
+    if (action === 'CUSTOM' && CUSTOM_FORBIDDEN_KEYS.some((k) => key.startsWith(k))) out.err('CL2701', at(cp, 'key'), `action CUSTOM does not support the identity attribute ${q(key)}`)
+    if (key.startsWith('request.')) httpOnly = true
+    if (key === 'destination.port') hasPorts = true
+  })
+  if (action === 'DENY' && httpOnly && !hasPorts) {
+    out.warn('CL2701', rp, 'this DENY rule uses HTTP-only attributes without ports, so it also denies all plain TCP traffic to the selected workloads; add ports to limit it to HTTP ports')
+  }
+}
+
+function checkNonEmptyValues(out: Out, p: string, v: unknown, what: string): void {
+  list(v).forEach((s, i) => {
+    if (s === '') out.err('CL2701', at(p, i), `${what} contains an empty string`)
+  })
+}
+
+function validPortString(s: string): boolean {
+  return /^\d+$/.test(s) && Number(s) <= 65535
+}
+
+function attributeProblem(key: string): string | undefined {
+  if (PLAIN_KEYS.has(key) || key === 'source.trustDomain') return undefined
+  if (key.startsWith('experimental.envoy.filters.')) return undefined
+  for (const prefix of ['request.headers', 'request.auth.claims']) {
+    if (key.startsWith(prefix)) return /^[a-z.]+(\[[^\]]+\])+$/.test(key) && key.indexOf('[') === prefix.length ? undefined : `${q(key)} must have the form ${prefix}[name]`
+  }
+  if (REMOVED_KEYS.some((k) => key.startsWith(k))) return `attribute ${q(key)} is no longer supported`
+  return `unknown attribute ${q(key)} (use e.g. request.headers[name], source.ip, source.namespace, source.principal, request.auth.claims[name], destination.port)`
+}
+
+/** Path template rules: `{*}` and `{**}` must be whole path segments; no other braces. */
+function pathTemplateProblem(path: string): string | undefined {
+  if (!path.includes('{') && !path.includes('}')) return undefined
+  const segs = path.split('/')
+  for (const s of segs) {
+    if (!s.includes('{') && !s.includes('}')) continue
+    if (s === '{*}') continue
+    if (s === '{**}') continue
+    return `path template ${q(path)}: {*} and {**} must be whole path segments; other braces are not allowed`
+  }
+  return undefined
+}

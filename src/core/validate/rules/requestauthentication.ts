@@ -1,0 +1,88 @@
+import {checkDuration, isHeaderName, headerValueProblem} from './common.js'
+import {checkPolicyTargets} from './policy-target.js'
+import {at, list, nativeRule, obj, q, type Out} from './util.js'
+
+/** RequestAuthentication: selector/targetRefs and JWT rules. */
+export const requestAuthenticationRule = nativeRule('requestauthentication', ['RequestAuthentication'], (spec, out) => {
+  checkPolicyTargets(out, spec, 'CL2900')
+  list(spec.jwtRules).forEach((jv, i) => {
+    const jp = at('/spec/jwtRules', i)
+    const j = obj(jv)
+    if (!j) {
+      if (jv === null) out.err('CL2900', jp, 'a JWT rule may not be null')
+      return
+    }
+    const issuer = typeof j.issuer === 'string' ? j.issuer : ''
+    const uri = typeof j.jwksUri === 'string' ? j.jwksUri : typeof j.jwks_uri === 'string' ? j.jwks_uri : ''
+    if (issuer === '' && uri === '') out.err('CL2900', jp, 'a JWT rule needs an issuer or a jwksUri')
+    list(j.audiences).forEach((a, n) => {
+      if (a === '') out.err('CL2900', at(jp, 'audiences', n), 'an audience must not be empty')
+    })
+    for (const f of ['jwksUri', 'jwks_uri'] as const) {
+      if (typeof j[f] === 'string' && j[f] !== '') {
+        const problem = jwksUriProblem(j[f] as string)
+        if (problem) out.err('CL2900', at(jp, f), problem)
+      }
+    }
+    if (typeof j.jwks === 'string' && j.jwks !== '') checkJwks(out, at(jp, 'jwks'), j.jwks)
+    list(j.fromHeaders).forEach((h, n) => {
+      const ho = obj(h)
+      if (!ho || typeof ho.name !== 'string' || ho.name === '') out.err('CL2900', at(jp, 'fromHeaders', n), 'a fromHeaders entry needs a header name')
+    })
+    for (const f of ['fromParams', 'fromCookies'] as const) {
+      list(j[f]).forEach((v, n) => {
+        if (v === '' || v === null) out.err('CL2900', at(jp, f, n), `${f} entries must be non-empty names`)
+      })
+    }
+    list(j.outputClaimToHeaders).forEach((c, n) => {
+      const cp = at(jp, 'outputClaimToHeaders', n)
+      const co = obj(c)
+      if (!co) {
+        out.err('CL2900', cp, 'an outputClaimToHeaders entry needs a claim and a header')
+        return
+      }
+      if (typeof co.claim !== 'string' || co.claim === '' || typeof co.header !== 'string' || co.header === '') {
+        out.err('CL2900', cp, 'an outputClaimToHeaders entry needs a non-empty claim and header')
+        return
+      }
+      if (!isHeaderName(co.header)) out.err('CL2006', at(cp, 'header'), `${q(co.header)} is not a valid header name (letters, digits, '-' and '_' only)`)
+      else {
+        const vp = headerValueProblem(co.header)
+        if (vp) out.err('CL2006', at(cp, 'header'), vp)
+      }
+    })
+    if (j.timeout !== undefined) checkDuration(out, at(jp, 'timeout'), j.timeout)
+  })
+})
+
+function jwksUriProblem(uri: string): string | undefined {
+  let u: URL
+  try {
+    u = new URL(uri)
+  } catch {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/:]*:([^/]*)/i.exec(uri)
+    if (m) return `jwksUri ${q(uri)} has an invalid port ${q(m[1])}`
+    return `jwksUri ${q(uri)} is not a valid URL (it needs http:// or https://)`
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `jwksUri ${q(uri)} must use http or https, not ${u.protocol.replace(/:$/, '')}`
+  return undefined
+}
+
+function checkJwks(out: Out, p: string, jwks: string): void {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(jwks)
+  } catch (e) {
+    out.err('CL2900', p, `jwks is not valid JSON: ${(e as Error).message}`)
+    return
+  }
+  const o = obj(parsed)
+  const keys = o && Array.isArray(o.keys) ? o.keys : o && typeof o.kty === 'string' ? [o] : undefined
+  if (!keys) {
+    out.err('CL2900', p, 'jwks must be a JSON Web Key Set ({"keys": [...]}) or a single JSON Web Key')
+    return
+  }
+  if (keys.some((k) => obj(k) && (obj(k)!.d !== undefined || obj(k)!.p !== undefined))) {
+    out.warn('CL2900', p, 'jwks contains private key material; publish only the public keys')
+  }
+}
