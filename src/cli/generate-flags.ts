@@ -135,10 +135,14 @@ async function emit(resources: Parameters<typeof formatResources>[0], flags: Fla
     const existing = new Set(await existingFiles(files, cwd))
     for (const f of files) {
       const note = existing.has(f.file) ? (flags.force ? ' (would overwrite)' : ' (exists: a real run needs --force)') : ''
-      writeErr(`dry run: would write ${f.file}${note}: ${f.objects.map(describeObject).join(', ')}`)
+      writeErr(`dry run: would write ${f.file}${note}: ${summarize(f.objects)}`)
     }
     return
   }
   await writeOutputFiles(files, {cwd, force: flags.force === true})
-  for (const f of files) writeErr(`wrote ${f.file}: ${f.objects.map(describeObject).join(', ')}`)
+  for (const f of files) writeErr(`wrote ${f.file}: ${summarize(f.objects)}`)
+}
+
+function summarize(objs: Parameters<typeof formatResources>[0]): string {
+  return objs.length <= 3 ? objs.map(describeObject).join(', ') : `${objs.length} resources`
 }
