@@ -23,17 +23,20 @@ export function formatGraphTable(g: AuthzGraph): string {
  * are only refused by default (no ALLOW rule matches) have no edge.
  */
 export function formatGraphDot(g: AuthzGraph): string {
-  const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
+  const q = (s: string) => `"${esc(s)}"`
+  /** A multi-line label: each part escaped, joined by dot's \n line break. */
+  const lbl = (...parts: string[]) => `"${parts.map(esc).join('\\n')}"`
   const lines = ['digraph authz {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];']
-  for (const s of sources(g)) lines.push(`  ${q(`sa:${s}`)} [label=${q(s === PLAINTEXT ? 'plaintext callers' : `${s}\\n(service account)`)}, shape=ellipse];`)
-  for (const w of g.workloads) lines.push(`  ${q(`wl:${w.id}`)} [label=${q(`${w.id}\\n${w.kind}`)}, shape=box];`)
+  for (const s of sources(g)) lines.push(`  ${q(`sa:${s}`)} [label=${s === PLAINTEXT ? lbl('plaintext callers') : lbl(s, '(service account)')}, shape=ellipse];`)
+  for (const w of g.workloads) lines.push(`  ${q(`wl:${w.id}`)} [label=${lbl(w.id, w.kind)}, shape=box];`)
   for (const e of shown(g)) {
     const attrs =
       e.decision === 'ALLOW'
         ? 'color=darkgreen'
         : e.decision === 'DENY'
           ? `color=red, style=dotted, label=${q('DENY')}`
-          : `color=darkorange, style=dashed, label=${q(e.conditions.map(shorten).join('\\n'))}`
+          : `color=darkorange, style=dashed, label=${lbl(...e.conditions.map(shorten))}`
     lines.push(`  ${q(`sa:${e.from}`)} -> ${q(`wl:${e.to}`)} [${attrs}];`)
   }
   lines.push('}')
