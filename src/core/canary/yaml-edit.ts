@@ -83,6 +83,7 @@ function annotationSplices(doc: Document.Parsed, text: string, value: string | n
   if (!meta || !isMap(meta) || !meta.range) throw new InputError('the VirtualService has no metadata map')
   const ann = nodeAt(doc, ['metadata', 'annotations'])
   const quoted = value === null ? '' : singleQuoted(value)
+  const eol = text.includes('\r\n') ? '\r\n' : '\n'
   if (ann === undefined || (isScalar(ann) && ann.value === null)) {
     if (value === null) return []
     if (meta.flow) throw new InputError('metadata is written in flow style ({...}); write it as a block map so cleat can add its annotation')
@@ -93,13 +94,13 @@ function annotationSplices(doc: Document.Parsed, text: string, value: string | n
       // `annotations:` with no value: put the pair under it.
       const pair = meta.items.find((p) => isScalar(p.key) && p.key.value === 'annotations')!
       const at = lineEndIncl(text, (pair.key as Node).range![1])
-      return [{start: at, end: at, text: `${indent}  ${STATE_ANNOTATION}: ${quoted}\n`}]
+      return [{start: at, end: at, text: `${indent}  ${STATE_ANNOTATION}: ${quoted}${eol}`}]
     }
     const last = meta.items.at(-1)!
     const lastEnd = ((last.value as Node | null)?.range ?? (last.key as Node).range)![1]
     const at = lineEndIncl(text, Math.max(lastEnd - 1, 0))
-    const nl = at === text.length && !text.endsWith('\n') ? '\n' : ''
-    return [{start: at, end: at, text: `${nl}${indent}annotations:\n${indent}  ${STATE_ANNOTATION}: ${quoted}\n`}]
+    const nl = at === text.length && !text.endsWith('\n') ? eol : ''
+    return [{start: at, end: at, text: `${nl}${indent}annotations:${eol}${indent}  ${STATE_ANNOTATION}: ${quoted}${eol}`}]
   }
   if (!isMap(ann)) throw new InputError('metadata.annotations is not a map')
   const map = ann as YAMLMap
@@ -144,8 +145,8 @@ function annotationSplices(doc: Document.Parsed, text: string, value: string | n
   const last = map.items.at(-1)!
   const lastEnd = ((last.value as Node | null)?.range ?? (last.key as Node).range)![1]
   const at = lineEndIncl(text, Math.max(lastEnd - 1, 0))
-  const nl = at === text.length && !text.endsWith('\n') ? '\n' : ''
-  return [{start: at, end: at, text: `${nl}${indent}${STATE_ANNOTATION}: ${quoted}\n`}]
+  const nl = at === text.length && !text.endsWith('\n') ? eol : ''
+  return [{start: at, end: at, text: `${nl}${indent}${STATE_ANNOTATION}: ${quoted}${eol}`}]
 }
 
 export interface FileEdit {

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict'
+import {readFile, writeFile} from 'node:fs/promises'
+import {test} from 'node:test'
+import {abortCanary, pauseCanary, promoteCanary, resumeCanary, startCanary, stepCanary} from '../../../src/core/canary/controller.js'
+import {readState} from '../../../src/core/canary/state.js'
+import {findVirtualServices, parseYamlFile} from '../../../src/core/canary/yaml-edit.js'
+import {EXIT} from '../../../src/core/exit-codes.js'
+import {gitops, REVIEWS_FILE, startOptions, tempFile, testContext} from './fixtures/files.js'
+
+const ANN = /^ {2,4}(annotations:|canary\.cleat\.dev\/state: '.*')\r?\n/gm
+
+/** The file with the state annotation lines and all weight values blanked: what must never change. */
+function skeleton(text: string): string {
+  return text.replace(ANN, '').replace(/weight: \d+/g, 'weight: N')
+}
+
+function weightsOf(text: string): number[] {
+  const vs = findVirtualServices(parseYamlFile(text, 'x'))[0]!.value as {spec: {http: {route: {weight?: number}[]}[]}}
+  return vs.spec.http[1]!.route.map((d) => d.weight ?? -1)
+}
+
+test('start → abort leaves the file byte-identical (comments, key order, other documents)', async () => {
+  const file = await tempFile()
+  const ctx = testContext(gitops(file))
+  const started = await startCanary(ctx, startOptions())
+  assert.equal(started.exitCode, EXIT.OK, started.message)
+  const during = await readFile(file, 'utf8')
+  assert.notEqual(during, REVIEWS_FILE)
+  assert.deepEqual(weightsOf(during), [70, 30, 0])
+  assert.equal(skeleton(during), skeleton(REVIEWS_FILE), 'only weights and the annotation may change')
+  assert.match(during, /# trailing comment inside the route list/)
+  const aborted = await abortCanary(ctx)
+  assert.equal(aborted.exitCode, EXIT.OK)
+  assert.equal(await readFile(file, 'utf8'), REVIEWS_FILE)
+  // Idempotent: a second abort changes nothing.
+  assert.equal((await abortCanary(ctx)).exitCode, EXIT.OK)
+  assert.equal(await readFile(file, 'utf8'), REVIEWS_FILE)
+})
+
+test('every transition of a run changes only weight scalars and the annotation', async () => {
+  const file = await tempFile()
+  const ctx = testContext(gitops(file))
+  const seen: number[][] = []
+  await startCanary(ctx, startOptions({plan: {steps: [10, 50, 100], gates: [], bakeSeconds: 0}}))
+  for (let i = 0; i < 10; i++) {
+    const text = await readFile(file, 'utf8')
+    assert.equal(skeleton(text), skeleton(REVIEWS_FILE))
+    seen.push(weightsOf(text))
+    const st = readState(findVirtualServices(parseYamlFile(text, 'x'))[0]!.value as Record<string, unknown>)
+    if (st?.phase === 'Succeeded') break
+    const o = await stepCanary(ctx)
+    assert.equal(o.exitCode, EXIT.OK, o.message)
+  }
+  const distinct = seen.filter((w, i) => i === 0 || w.join() !== seen[i - 1]!.join())
+  assert.deepEqual(distinct, [
+    [90, 10, 0],
+    [50, 50, 0],
+    [0, 100, 0],
+  ])
+  const final = readState(findVirtualServices(parseYamlFile(await readFile(file, 'utf8'), 'x'))[0]!.value as Record<string, unknown>)
+  assert.equal(final?.phase, 'Succeeded')
+  assert.equal(final?.lock, null)
+})
+
+const VARIANTS: Record<string, string> = {
+  'existing block annotations': REVIEWS_FILE.replace('  labels:\n    app: reviews\n', '  annotations:\n    team: shop   # owner\n  labels:\n    app: reviews\n'),
+  'existing flow annotations': REVIEWS_FILE.replace('  labels:\n    app: reviews\n', '  annotations: {team: shop}\n  labels:\n    app: reviews\n'),
+  'empty flow annotations': REVIEWS_FILE.replace('  labels:\n    app: reviews\n', '  annotations: {}\n  labels:\n    app: reviews\n'),
+  'annotations key without value': REVIEWS_FILE.replace('  labels:\n    app: reviews\n', '  labels:\n    app: reviews\n  annotations:\n'),
+  'CRLF line ends': REVIEWS_FILE.replaceAll('\n', '\r\n'),
+  'VirtualService last, no final newline': REVIEWS_FILE.split('---\n').slice(0, 2).join('---\n').trimEnd(),
+  'metadata ends with a nested map': REVIEWS_FILE.replace('  name: reviews   # the apex\n  namespace: shop\n  labels:\n    app: reviews\n', '  name: reviews   # the apex\n  namespace: shop\n  labels:\n    app: reviews\n    tier: backend # last\n'),
+}
+
+for (const [name, text] of Object.entries(VARIANTS)) {
+  test(`byte-identical round trip: ${name}`, async () => {
+    const file = await tempFile(text)
+    const ctx = testContext(gitops(file))
+    const s = await startCanary(ctx, startOptions())
+    assert.equal(s.exitCode, EXIT.OK, s.message)
+    const during = await readFile(file, 'utf8')
+    assert.deepEqual(weightsOf(during), [70, 30, 0])
+    const st = readState(findVirtualServices(parseYamlFile(during, 'x'))[0]!.value as Record<string, unknown>)
+    assert.equal(st?.phase, 'Baking')
+    // The other annotations survive.
+    if (name.includes('existing')) assert.match(during, /team: shop/)
+    await pauseCanary(ctx)
+    await abortCanary(ctx)
+    assert.equal(await readFile(file, 'utf8'), text)
+  })
+}
+
+test('drift: an outside edit stops step with exit 31 and writes nothing; --adopt-drift continues; abort still restores', async () => {
+  const file = await tempFile()
+  const ctx = testContext(gitops(file))
+  await startCanary(ctx, startOptions())
+  const edited = (await readFile(file, 'utf8')).replace('weight: 70   # stable', 'weight: 80   # stable').replace('weight: 30     # canary', 'weight: 20     # canary')
+  await writeFile(file, edited)
+  const o = await stepCanary(ctx).catch((e: {exitCode: number; message: string}) => e)
+  assert.equal(o.exitCode, EXIT.CANARY_DRIFT)
+  assert.match(o.message, /written 70, now 80/)
+  assert.equal(await readFile(file, 'utf8'), edited, 'nothing written on drift')
+  const adopted = await stepCanary(testContext(gitops(file), {adoptDrift: true}))
+  assert.equal(adopted.exitCode, EXIT.OK, adopted.message)
+  // Rollback works after drift: the snapshot weights come back and the file is the original again.
+  await writeFile(file, (await readFile(file, 'utf8')).replace(/weight: (\d+)   # stable/, 'weight: 55   # stable').replace(/weight: (\d+)     # canary/, 'weight: 45     # canary'))
+  const a = await abortCanary(ctx)
+  assert.equal(a.exitCode, EXIT.OK)
+  assert.match(a.message, /drift/)
+  assert.equal(await readFile(file, 'utf8'), REVIEWS_FILE)
+})
+
+test('gates: stop at 30 with exit 10, promote applies the next step, resume refuses a gate', async () => {
+  const file = await tempFile()
+  const ctx = testContext(gitops(file))
+  await startCanary(ctx, startOptions({plan: {steps: [30, 60, 100], gates: [30], bakeSeconds: 0}}))
+  const judged = await stepCanary(ctx)
+  assert.equal(judged.exitCode, EXIT.CANARY_PAUSED)
+  assert.match(judged.message, /gate/)
+  assert.equal((await stepCanary(ctx)).exitCode, EXIT.CANARY_PAUSED, 'step does not pass a gate')
+  assert.equal((await resumeCanary(ctx, {onInterrupt: 'pause'})).exitCode, EXIT.CANARY_PAUSED)
+  assert.deepEqual(weightsOf(await readFile(file, 'utf8')), [70, 30, 0])
+  const p = await promoteCanary(ctx, {full: false})
+  assert.equal(p.exitCode, EXIT.OK, p.message)
+  assert.deepEqual(weightsOf(await readFile(file, 'utf8')), [40, 60, 0])
+  const full = await promoteCanary(ctx, {full: true})
+  assert.equal(full.exitCode, EXIT.OK)
+  assert.deepEqual(weightsOf(await readFile(file, 'utf8')), [0, 100, 0])
+  assert.equal((await stepCanary(ctx)).exitCode, EXIT.OK, 'a promoted run stays promoted')
+})
+
+test('pause and resume: resume continues the run to the end', async () => {
+  const file = await tempFile()
+  const ctx = testContext(gitops(file))
+  await startCanary(ctx, startOptions())
+  assert.equal((await pauseCanary(ctx)).exitCode, EXIT.CANARY_PAUSED)
+  assert.equal((await stepCanary(ctx)).exitCode, EXIT.CANARY_PAUSED)
+  const r = await resumeCanary(ctx, {onInterrupt: 'pause'})
+  assert.equal(r.exitCode, EXIT.OK, r.message)
+  assert.deepEqual(weightsOf(await readFile(file, 'utf8')), [0, 100, 0])
+})
+
+test('preflight: a canary subset missing from the DestinationRule refuses start (21) and writes nothing', async () => {
+  const text = REVIEWS_FILE.replace('  - name: v2\n    labels: {version: v2}\n', '')
+  const file = await tempFile(text)
+  const o = await startCanary(testContext(gitops(file)), startOptions())
+  assert.equal(o.exitCode, EXIT.CANARY_ROLLED_BACK_PREFLIGHT)
+  assert.ok(o.diagnostics.some((d) => d.code === 'CL5010'))
+  assert.equal(await readFile(file, 'utf8'), text)
+})
+
+test('preflight: refuses VirtualServices managed by Flagger or Argo Rollouts', async () => {
+  const flagger = REVIEWS_FILE.replace('  labels:\n    app: reviews\n', '  labels:\n    app: reviews\n  ownerReferences:\n  - {apiVersion: flagger.app/v1beta1, kind: Canary, name: reviews, uid: x, controller: true}\n')
+  const o1 = await startCanary(testContext(gitops(await tempFile(flagger))), startOptions())
+  assert.equal(o1.exitCode, EXIT.CANARY_ROLLED_BACK_PREFLIGHT)
+  assert.ok(o1.diagnostics.some((d) => d.code === 'CL5020'))
+  const argo = REVIEWS_FILE.replace('  name: reviews\n  namespace: shop\nspec:\n  host: reviews', '  name: reviews\n  namespace: shop\n  annotations: {argo-rollouts.argoproj.io/managed-by-rollouts: reviews}\nspec:\n  host: reviews')
+  const o2 = await startCanary(testContext(gitops(await tempFile(argo))), startOptions())
+  assert.ok(o2.diagnostics.some((d) => d.code === 'CL5021'), JSON.stringify(o2.diagnostics))
+})
+
+test('dry run writes nothing', async () => {
+  const file = await tempFile()
+  const o = await startCanary(testContext(gitops(file), {dryRun: true}), startOptions())
+  assert.equal(o.exitCode, EXIT.OK)
+  assert.deepEqual(o.change?.after, {stable: 70, canary: 30})
+  assert.equal(await readFile(file, 'utf8'), REVIEWS_FILE)
+})
