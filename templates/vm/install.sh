@@ -5,7 +5,8 @@
 #   --no-service   do not start or restart the istio systemd unit
 # Values specific to the bundle come from install.env next to this script; nothing here is generated.
 set -eu
-umask 077
+# Directories are created 0755 unless listed below; credential files are copied under umask 077.
+umask 022
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 root=/
@@ -56,7 +57,7 @@ place() { # BUNDLE-FILE DEST MODE OWNER
   dest=$root$2
   if [ -f "$dest" ] && cmp -s "$here/$1" "$dest" && [ "$(stat -c %a "$dest")" = "${3#0}" ]; then return 0; fi
   tmp="$dest.cleat-tmp.$$"
-  cp "$here/$1" "$tmp"
+  (umask 077 && cp "$here/$1" "$tmp")
   chmod "$3" "$tmp"
   if [ $chown_ok = 1 ]; then chown "$4:$4" "$tmp"; fi
   mv -f "$tmp" "$dest"
