@@ -15,7 +15,11 @@ import {
   CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
+  setHeaderMiddleware,
   setHeaderOptions,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type RequestContext,
   type V1ConfigMap,
   type V1Lease,
   type V1Secret,
@@ -69,8 +73,8 @@ export interface ServiceAccountToken {
 }
 
 /**
- * Well-known Status reasons (metav1.StatusReason). `ConnectionFailed`, `TLSError` and
- * `InvalidKubeconfig` are produced locally (status 0) when no HTTP answer was received.
+ * Well-known Status reasons (metav1.StatusReason). `ConnectionFailed`, `TLSError`, `Timeout` and
+ * `InvalidKubeconfig` are also produced locally with status 0, when no HTTP answer was received.
  */
 export type KubeErrorReason =
   | 'Unauthorized'
@@ -90,6 +94,7 @@ export type KubeErrorReason =
   | 'Unknown'
   | 'ConnectionFailed'
   | 'TLSError'
+  | 'Timeout'
   | 'InvalidKubeconfig'
   | (string & {})
 
@@ -151,7 +156,12 @@ export interface CreateKubeClientOptions {
   kubeconfigPath?: string
   /** Context to use instead of current-context. */
   context?: string
+  /** Give up on a request after this many milliseconds (default 30 000): KubeApiError(0, 'Timeout'). */
+  timeoutMs?: number
 }
+
+const USER_AGENT = 'cleat'
+const DEFAULT_TIMEOUT_MS = 30_000
 
 /**
  * The kubeconfig path kubectl would use: the first entry of KUBECONFIG (split on the platform's
@@ -269,15 +279,40 @@ export function createKubeClient(opts: CreateKubeClientOptions = {}): KubeClient
   const core = kc.makeApiClient(CoreV1Api)
   const custom = kc.makeApiClient(CustomObjectsApi)
   const coordination = kc.makeApiClient(CoordinationV1Api)
-  const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
 
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one API call with per-request options: a User-Agent header, plus a hook that remembers the
+   * request's https.Agent (client-node creates one per request) so a timeout can destroy its socket
+   * instead of leaving it open. Any failure becomes a KubeApiError.
+   */
+  async function call<T>(what: string, fn: (o: ConfigurationOptions<ObservableMiddleware>) => Promise<T>): Promise<T> {
+    let agent: {destroy(): void} | undefined
+    const ua = setHeaderMiddleware('User-Agent', USER_AGENT)
+    const capture: ObservableMiddleware = {
+      pre: (ctx: RequestContext) => {
+        agent = ctx.getAgent()
+        return ua.pre(ctx)
+      },
+      post: (res) => ua.post(res),
+    }
+    const o: ConfigurationOptions<ObservableMiddleware> = {middleware: [capture], middlewareMergeStrategy: 'append'}
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        agent?.destroy()
+        reject(new KubeApiError(0, 'Timeout', `${what}: no answer from the Kubernetes API server at ${server} within ${timeoutMs} ms`))
+      }, timeoutMs)
+    })
     try {
-      return await fn()
+      return await Promise.race([fn(o), timeout])
     } catch (e) {
       throw toKubeApiError(e, server, what)
+    } finally {
+      clearTimeout(timer)
     }
   }
+  const jsonPatch = (o: ConfigurationOptions<ObservableMiddleware>) => setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, o)
   const nsName = (kind: string, namespace: string, name: string) => `${kind} ${namespace}/${name}`
   const crName = (r: Omit<CustomObjectRef, 'name'> & {name?: string}) => `${r.plural}.${r.group} ${r.namespace}/${r.name ?? ''}`.replace(/\/$/, '')
 
@@ -285,19 +320,19 @@ export function createKubeClient(opts: CreateKubeClientOptions = {}): KubeClient
     server,
     defaultNamespace,
     contextName,
-    getConfigMap: (namespace, name) => call(`get configmap ${namespace}/${name}`, () => core.readNamespacedConfigMap({namespace, name})),
-    getSecret: (namespace, name) => call(`get ${nsName('secret', namespace, name)}`, () => core.readNamespacedSecret({namespace, name})),
-    createSecret: (namespace, body) => call(`create ${nsName('secret', namespace, body.metadata?.name ?? '')}`, () => core.createNamespacedSecret({namespace, body})),
+    getConfigMap: (namespace, name) => call(`get configmap ${namespace}/${name}`, (o) => core.readNamespacedConfigMap({namespace, name}, o)),
+    getSecret: (namespace, name) => call(`get ${nsName('secret', namespace, name)}`, (o) => core.readNamespacedSecret({namespace, name}, o)),
+    createSecret: (namespace, body) => call(`create ${nsName('secret', namespace, body.metadata?.name ?? '')}`, (o) => core.createNamespacedSecret({namespace, body}, o)),
     deleteSecret: (namespace, name) =>
-      call(`delete ${nsName('secret', namespace, name)}`, async () => {
-        await core.deleteNamespacedSecret({namespace, name})
+      call(`delete ${nsName('secret', namespace, name)}`, async (o) => {
+        await core.deleteNamespacedSecret({namespace, name}, o)
       }),
-    getService: (namespace, name) => call(`get ${nsName('service', namespace, name)}`, () => core.readNamespacedService({namespace, name})),
+    getService: (namespace, name) => call(`get ${nsName('service', namespace, name)}`, (o) => core.readNamespacedService({namespace, name}, o)),
     listServices: (namespace, labelSelector) =>
-      call(`list services in ${namespace}`, async () => (await core.listNamespacedService(labelSelector ? {namespace, labelSelector} : {namespace})).items),
-    getServiceAccount: (namespace, name) => call(`get ${nsName('serviceaccount', namespace, name)}`, () => core.readNamespacedServiceAccount({namespace, name})),
+      call(`list services in ${namespace}`, async (o) => (await core.listNamespacedService(labelSelector ? {namespace, labelSelector} : {namespace}, o)).items),
+    getServiceAccount: (namespace, name) => call(`get ${nsName('serviceaccount', namespace, name)}`, (o) => core.readNamespacedServiceAccount({namespace, name}, o)),
     createServiceAccountToken: (namespace, sa, req) =>
-      call(`request token for ${nsName('serviceaccount', namespace, sa)}`, async () => {
+      call(`request token for ${nsName('serviceaccount', namespace, sa)}`, async (o) => {
         const res = await core.createNamespacedServiceAccountToken({
           namespace,
           name: sa,
@@ -310,31 +345,31 @@ export function createKubeClient(opts: CreateKubeClientOptions = {}): KubeClient
               ...(req.boundSecret ? {boundObjectRef: {apiVersion: 'v1', kind: 'Secret', name: req.boundSecret.name, uid: req.boundSecret.uid}} : {}),
             },
           },
-        })
+        }, o)
         if (!res.status?.token) throw new KubeApiError(500, 'InternalError', 'TokenRequest returned no token')
         return {token: res.status.token, expirationTimestamp: new Date(res.status.expirationTimestamp)}
       }),
-    getCustomObject: (r) => call(`get ${crName(r)}`, () => custom.getNamespacedCustomObject(r) as Promise<KubeObject>),
+    getCustomObject: (r) => call(`get ${crName(r)}`, (o) => custom.getNamespacedCustomObject(r, o) as Promise<KubeObject>),
     listCustomObjects: (r, labelSelector) =>
-      call(`list ${r.plural}.${r.group} in ${r.namespace}`, async () => {
-        const list = (await custom.listNamespacedCustomObject(labelSelector ? {...r, labelSelector} : {...r})) as {items?: KubeObject[]}
+      call(`list ${r.plural}.${r.group} in ${r.namespace}`, async (o) => {
+        const list = (await custom.listNamespacedCustomObject(labelSelector ? {...r, labelSelector} : {...r}, o)) as {items?: KubeObject[]}
         return list.items ?? []
       }),
     deleteCustomObject: (r) =>
-      call(`delete ${crName(r)}`, async () => {
-        await custom.deleteNamespacedCustomObject(r)
+      call(`delete ${crName(r)}`, async (o) => {
+        await custom.deleteNamespacedCustomObject(r, o)
       }),
     createCustomObject: (r, body) =>
-      call(`create ${crName({...r, name: body.metadata?.name})}`, () => custom.createNamespacedCustomObject({...r, body}) as Promise<KubeObject>),
-    replaceCustomObject: (r, body) => call(`replace ${crName(r)}`, () => custom.replaceNamespacedCustomObject({...r, body}) as Promise<KubeObject>),
+      call(`create ${crName({...r, name: body.metadata?.name})}`, (o) => custom.createNamespacedCustomObject({...r, body}, o) as Promise<KubeObject>),
+    replaceCustomObject: (r, body) => call(`replace ${crName(r)}`, (o) => custom.replaceNamespacedCustomObject({...r, body}, o) as Promise<KubeObject>),
     patchCustomObjectJson: (r, ops) =>
-      call(`patch ${crName(r)}`, () => custom.patchNamespacedCustomObject({...r, body: ops}, jsonPatch) as Promise<KubeObject>),
-    getLease: (namespace, name) => call(`get ${nsName('lease', namespace, name)}`, () => coordination.readNamespacedLease({namespace, name})),
-    createLease: (namespace, body) => call(`create ${nsName('lease', namespace, body.metadata?.name ?? '')}`, () => coordination.createNamespacedLease({namespace, body})),
-    replaceLease: (namespace, name, body) => call(`replace ${nsName('lease', namespace, name)}`, () => coordination.replaceNamespacedLease({namespace, name, body})),
+      call(`patch ${crName(r)}`, (o) => custom.patchNamespacedCustomObject({...r, body: ops}, jsonPatch(o)) as Promise<KubeObject>),
+    getLease: (namespace, name) => call(`get ${nsName('lease', namespace, name)}`, (o) => coordination.readNamespacedLease({namespace, name}, o)),
+    createLease: (namespace, body) => call(`create ${nsName('lease', namespace, body.metadata?.name ?? '')}`, (o) => coordination.createNamespacedLease({namespace, body}, o)),
+    replaceLease: (namespace, name, body) => call(`replace ${nsName('lease', namespace, name)}`, (o) => coordination.replaceNamespacedLease({namespace, name, body}, o)),
     deleteLease: (namespace, name) =>
-      call(`delete ${nsName('lease', namespace, name)}`, async () => {
-        await coordination.deleteNamespacedLease({namespace, name})
+      call(`delete ${nsName('lease', namespace, name)}`, async (o) => {
+        await coordination.deleteNamespacedLease({namespace, name}, o)
       }),
   }
 }

@@ -296,6 +296,23 @@ describe('kube adapter without a reachable server', () => {
     }
   })
 
+  it('gives up on a hung API server after timeoutMs, and the next request still works', async () => {
+    const srv = await startKubeApiServer()
+    try {
+      srv.state.put({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'x', namespace: 'default'}, data: {}})
+      srv.injectFault({verb: 'get', resource: 'configmaps', delayMs: 60_000})
+      const kube = createKubeClient({kubeconfigPath: srv.kubeconfigPath, timeoutMs: 300})
+      const t0 = Date.now()
+      const e = await rejectsWith(kube.getConfigMap('default', 'x'), 0, 'Timeout')
+      assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`)
+      assert.match(e.message, /no answer from the Kubernetes API server at https:\/\/127\.0\.0\.1:\d+ within 300 ms/)
+      assert.equal((await kube.getConfigMap('default', 'x')).metadata?.name, 'x')
+      assert.equal(srv.requests.at(-1)?.status, 200)
+    } finally {
+      await srv.close()
+    }
+  })
+
   it('reports a missing kubeconfig file and an unknown context', async () => {
     assert.throws(() => createKubeClient({kubeconfigPath: join('definitely', 'missing', 'kubeconfig')}), (e: unknown) => {
       return e instanceof KubeApiError && e.status === 0 && e.reason === 'InvalidKubeconfig' && /file not found/.test(e.message)

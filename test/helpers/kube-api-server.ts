@@ -89,9 +89,14 @@ export interface DenyRule {
   user?: string
 }
 
-/** Makes the next matching request(s) fail with the given status. */
+/**
+ * Makes the next matching request(s) slow and/or fail: with `delayMs` the answer is held back that
+ * long (a hung API server when larger than the client's timeout); with `code` the request fails with
+ * a Status of that code instead of being served.
+ */
 export interface FaultRule extends Omit<DenyRule, 'user'> {
-  code: number
+  code?: number
+  delayMs?: number
   reason?: string
   message?: string
   /** How many requests to fail; default 1. `Infinity` for all. */
@@ -1106,7 +1111,11 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       if (fault) {
         fault.left--
         faults = faults.filter((f) => f.left > 0)
-        throw new StatusError(fault.code, fault.reason ?? (fault.code >= 500 ? 'InternalError' : ''), fault.message ?? `injected failure (${fault.code})`, {})
+        if (fault.delayMs) await sleep(fault.delayMs)
+        if (closed) return
+        if (fault.code !== undefined) {
+          throw new StatusError(fault.code, fault.reason ?? (fault.code >= 500 ? 'InternalError' : ''), fault.message ?? `injected failure (${fault.code})`, {})
+        }
       }
       const out = handleResource(method, verb, p, url.searchParams, body, String(req.headers['content-type'] ?? ''))
       record.status = out.code
@@ -1119,6 +1128,17 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   }
 
   // ---- listen
+  let closed = false
+  const timers = new Set<NodeJS.Timeout>()
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t)
+        resolve()
+      }, ms)
+      timers.add(t)
+    })
+  }
   const sockets = new Set<Socket>()
   const server: Server = createServer({key: tls.keyPem, cert: tls.certPem}, (req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -1156,7 +1176,6 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   const kubeconfigPath = join(tmpDir, 'kubeconfig')
   await writeFile(kubeconfigPath, dump(kubeconfig), {mode: 0o600})
 
-  let closed = false
   return {
     url,
     caPem: tls.caPem,
@@ -1190,6 +1209,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     async close() {
       if (closed) return
       closed = true
+      for (const t of timers) clearTimeout(t)
+      timers.clear()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
