@@ -47,7 +47,13 @@ export function targetPortOf(p: ServiceInfo['ports'][number], named: (name: stri
  * Host matching: exact FQDN, short name expanded in the rule's namespace, or a `*`/`*.suffix` wildcard;
  * exportTo and workloadSelector on DestinationRules are not taken into account.
  */
-export function tlsConflicts(inventory: Inventory, workload: WorkloadRef, port: number | null, serverMode: MtlsMode, opts: {ignore?: (r: Resource) => boolean} = {}): TlsConflict[] {
+export function tlsConflicts(
+  inventory: Inventory,
+  workload: WorkloadRef,
+  port: number | null,
+  serverMode: MtlsMode,
+  opts: {ignore?: (r: Resource) => boolean; namedPort?: (name: string) => number | undefined} = {},
+): TlsConflict[] {
   if (serverMode === 'PERMISSIVE') return []
   const services = servicesOf(inventory, workload)
   if (services.length === 0) return []
@@ -60,7 +66,7 @@ export function tlsConflicts(inventory: Inventory, workload: WorkloadRef, port: 
     const fqdn = expandHost(host, effectiveNamespace(dr), inventory.domainSuffix)
     for (const svc of services) {
       if (!hostMatches(fqdn, svc.host)) continue
-      const servicePorts = port === null ? [] : svc.ports.filter((p) => targetPortOf(p) === port).map((p) => p.port)
+      const servicePorts = port === null ? [] : svc.ports.filter((p) => targetPortOf(p, opts.namedPort) === port).map((p) => p.port)
       const policies: {subset: string | null; tp: unknown; base: string}[] = [{subset: null, tp: spec.trafficPolicy, base: '/spec/trafficPolicy'}]
       if (Array.isArray(spec.subsets)) {
         spec.subsets.forEach((s, i) => {

@@ -35,18 +35,22 @@ export interface MtlsQuery {
 
 /** Effective mTLS per workload and port, with conflicting DestinationRule TLS settings. Pure. */
 export function mtlsStatus(inventory: Inventory, query: MtlsQuery = {}): MtlsStatusEntry[] {
-  const targets: {ref: WorkloadRef; workload: Workload | null}[] = []
+  const targets: {ref: WorkloadRef; workload: Workload | null; ports: Workload | null}[] = []
   if (query.labels) {
-    targets.push({ref: {namespace: query.namespace ?? 'default', labels: query.labels}, workload: null})
+    const ref = {namespace: query.namespace ?? 'default', labels: query.labels}
+    // A workload of the inputs with these labels only helps to resolve named ports.
+    const known = inventory.workloads.find((w) => w.namespace === ref.namespace && Object.entries(ref.labels).every(([k, v]) => w.labels[k] === v)) ?? null
+    targets.push({ref, workload: null, ports: known})
   } else {
     const ws = inventory.workloads.filter((w) => query.namespace === undefined || w.namespace === query.namespace)
     for (const w of [...ws].sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.kind, b.kind))) {
-      targets.push({ref: {namespace: w.namespace, labels: w.labels}, workload: w})
+      targets.push({ref: {namespace: w.namespace, labels: w.labels}, workload: w, ports: w})
     }
   }
   const out: MtlsStatusEntry[] = []
-  for (const {ref, workload} of targets) {
-    const ports = query.port !== undefined ? [query.port] : [null, ...knownPorts(inventory, ref, workload, query.ignore)]
+  for (const {ref, workload, ports: portSource} of targets) {
+    const namedPort = (name: string) => containerPort(portSource, name)
+    const ports = query.port !== undefined ? [query.port] : [null, ...knownPorts(inventory, ref, portSource, query.ignore)]
     for (const port of ports) {
       const eff = effectiveMtls(inventory, ref, port, {ignore: query.ignore})
       out.push({
@@ -55,7 +59,7 @@ export function mtlsStatus(inventory: Inventory, query: MtlsQuery = {}): MtlsSta
         port,
         mode: eff.mode,
         policy: eff.policy,
-        conflicts: tlsConflicts(inventory, ref, port, eff.mode, {ignore: query.ignore}),
+        conflicts: tlsConflicts(inventory, ref, port, eff.mode, {ignore: query.ignore, namedPort}),
         workload: workload ? `${workload.kind}/${workload.name}` : null,
         level: eff.level,
       })
