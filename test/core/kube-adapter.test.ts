@@ -520,8 +520,23 @@ describe('test API server wire behaviour', () => {
     })
     assert.equal(mp.status, 200)
     const b2 = srv.state.get('configmaps', 'web', 'b')!
+    // `test` with value null passes on an absent member (as in the server's json-patch library), fails on a present one,
+    // and fails when the parent itself is missing.
+    const absent = await rawRequest(srv, 'PATCH', '/api/v1/namespaces/web/configmaps/b', {
+      contentType: 'application/json-patch+json',
+      body: [{op: 'test', path: '/metadata/annotations/cleat.dev~1lock', value: null}, {op: 'add', path: '/metadata/annotations/cleat.dev~1lock', value: 'me'}],
+    })
+    assert.equal(absent.status, 200)
+    for (const path of ['/metadata/annotations/cleat.dev~1lock', '/spec/none']) {
+      const again = await rawRequest(srv, 'PATCH', '/api/v1/namespaces/web/configmaps/b', {
+        contentType: 'application/json-patch+json',
+        body: [{op: 'test', path, value: null}],
+      })
+      assert.equal(again.status, 422, path)
+    }
     assert.deepEqual(b2.data, {moved: 'v', extra: 'e'})
     assert.deepEqual(b2.metadata.labels, {new: 'n'})
+    assert.equal(srv.state.get('configmaps', 'web', 'b')!.metadata.annotations?.['cleat.dev/lock'], 'me')
   })
 
   it('rejects undecodable patches (400), inapplicable ones (422) and unsupported types (415)', async () => {

@@ -375,11 +375,16 @@ export function applyJsonPatch<T>(doc: T, ops: JsonPatchOp[]): T {
         out = addAt(out, op.path, clone(getAt(out, op.from!, 'copy')), 'copy')
         break
       case 'test': {
-        let actual: unknown
-        try {
-          actual = getAt(out, op.path, 'test')
-        } catch {
-          actual = undefined
+        // As in the json-patch library the API server uses (evanphx/json-patch v4): the parent must
+        // exist; a missing member compares equal to `null`, so `{op: test, value: null}` asserts absence.
+        const tokens = parsePointer(op.path)
+        let actual: unknown = null
+        if (tokens.length === 0) actual = out
+        else {
+          const parent = resolveParent(out, tokens, 'test', op.path)
+          const last = tokens[tokens.length - 1]!
+          if (Array.isArray(parent)) actual = parent[arrayIndex(parent, last, false)]
+          else if (Object.hasOwn(parent as object, last)) actual = (parent as Record<string, unknown>)[last]
         }
         if (!deepEqual(actual, op.value)) throw new PatchApplyError(`testing value ${op.path} failed: test failed`)
         break
