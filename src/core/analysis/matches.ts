@@ -1,6 +1,10 @@
 /**
  * Unreachable VirtualService rules and ineffective matches (Istio's IST0130 / IST0131): a rule after a
  * catch-all rule, a match that repeats (or is covered by the URI prefix of) an earlier one.
+ *
+ * The per-resource rules already report, for http routes, a catch-all rule that is not last (CL2109)
+ * and each ineffective match (CL2110). This analyzer adds what they do not: an http rule all of whose
+ * matches are taken by earlier rules, and the same checks for tcp and tls routes.
  */
 import {isObj, specOf, type Obj} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
@@ -52,12 +56,14 @@ export const matchAnalyzer: CleatAnalyzer = {
           if (!isObj(r)) return
           const base = `/spec/${protocol}/${i}`
           const matches = objList(r.match)
+          const http = protocol === 'http'
           if (matches.length === 0) {
-            if (catchAll >= 0) ctx.report('CL3023', vs, base, `${protocol} rule ${ruleName(r, i)} is never used: rule ${catchAll} before it has no match and takes all traffic`)
+            if (catchAll >= 0 && !http) ctx.report('CL3023', vs, base, `${protocol} rule ${ruleName(r, i)} is never used: rule ${catchAll} before it has no match and takes all traffic`)
             catchAll = i
             return
           }
           if (catchAll >= 0) {
+            if (http) return
             ctx.report('CL3023', vs, base, `${protocol} rule ${ruleName(r, i)} is never used: rule ${catchAll} before it has no match and takes all traffic`)
             return
           }
@@ -72,7 +78,7 @@ export const matchAnalyzer: CleatAnalyzer = {
             }
             if (by !== undefined) {
               covered++
-              ctx.report('CL3024', vs, `${base}/match/${j}`, `match ${j} of ${protocol} rule ${ruleName(r, i)} is never used: rule ${by} ${dup !== undefined ? 'has the same match' : 'has a URI prefix match that covers it'} earlier`)
+              if (!http) ctx.report('CL3024', vs, `${base}/match/${j}`, `match ${j} of ${protocol} rule ${ruleName(r, i)} is never used: rule ${by} ${dup !== undefined ? 'has the same match' : 'has a URI prefix match that covers it'} earlier`)
             } else seen.set(key, i)
             const p = protocol === 'http' ? uriPrefix(m) : undefined
             if (p !== undefined) prefixes.push({prefix: p, match: m, rule: i})

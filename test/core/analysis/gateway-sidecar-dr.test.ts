@@ -88,7 +88,7 @@ describe('DestinationRule analysis', () => {
 })
 
 describe('VirtualService rule order', () => {
-  it('reports a rule after a catch-all and matches covered by earlier ones', () => {
+  it('reports an http rule whose matches are all taken earlier, and tcp rules after a catch-all or with repeated matches', () => {
     const d = analyzeYaml(`apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: order, namespace: shop}
@@ -101,11 +101,16 @@ spec:
     route: [{destination: {host: reviews}}]
   - match: [{name: again, uri: {prefix: /api}}]
     route: [{destination: {host: reviews}}]
+  tcp:
+  - match: [{port: 31400}]
+    route: [{destination: {host: reviews}}]
+  - match: [{port: 31400}, {port: 31401}]
+    route: [{destination: {host: reviews}}]
   - route: [{destination: {host: reviews}}]
   - route: [{destination: {host: reviews}}]`)
     assert.deepEqual(
-      d.filter((x) => x.code === 'CL3023' || x.code === 'CL3024').map((x) => `${x.code} ${x.path}`),
-      ['CL3024 /spec/http/1/match/0', 'CL3024 /spec/http/2/match/0', 'CL3023 /spec/http/2', 'CL3023 /spec/http/4'],
+      d.filter((x) => x.code === 'CL3023' || x.code === 'CL3024').map((x) => `${x.code} ${x.path} ${x.istioCode}`),
+      ['CL3023 /spec/http/2 IST0130', 'CL3024 /spec/tcp/1/match/0 IST0131', 'CL3023 /spec/tcp/3 IST0130'],
     )
   })
 })
