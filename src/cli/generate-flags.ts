@@ -1,13 +1,12 @@
 import {Flags, type Interfaces} from '@oclif/core'
-import {formatText} from '../core/diagnostics/format/text.js'
-import type {Diagnostic} from '../core/diagnostics/diagnostic.js'
+import {sortDiagnostics, type Diagnostic} from '../core/diagnostics/diagnostic.js'
 import {InputError, UsageError} from '../core/errors.js'
 import {
   defaultOf, describeMissing, describeObject, existingFiles, formatResources, generateResources, loadTemplate, locateProblem, planOutputFiles,
   readCallGraph, readSpecFile, resolveParams, valueFromRaw, writeOutputFiles,
   type GenerateRequest, type GeneratorKind, type OutputFormat, type Params, type Template,
 } from '../core/generate/index.js'
-import {isInteractive, readAllStdin, textStyle, writeErr, writeOut} from './io.js'
+import {isInteractive, readAllStdin, writeErr, writeOut} from './io.js'
 import {askParam, terminalAsker, type Asker} from './prompts.js'
 
 type FlagValues = Record<string, unknown>
@@ -38,10 +37,8 @@ export const outputFlags = {
 }
 
 function listDiagnostics(diags: readonly Diagnostic[]): string {
-  return formatText([...diags], {files: 0, resources: 0}, textStyle(false))
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !/^\d+ (error|problem|finding)|^✖|^Summary|^\d+ files?/.test(l.trim()))
-    .map((l) => `  ${l.trim()}`)
+  return sortDiagnostics(diags)
+    .map((d) => `  ${d.file ? `${d.file}${d.line ? `:${d.line}:${d.column}` : ''} ` : ''}${d.severity} ${d.code} ${d.message}`)
     .join('\n')
 }
 
@@ -89,7 +86,7 @@ export async function requestFromFlags(kind: GeneratorKind, flags: FlagValues, a
   }
   if (problems.length || r.missing.length) {
     const parts: string[] = []
-    if (r.missing.length) parts.push(`missing required value${r.missing.length > 1 ? 's' : ''}:\n${r.missing.map((p) => `  ${describeMissing(p, {source: 'flags'})}`).join('\n')}`)
+    if (r.missing.length) parts.push(`missing required value${r.missing.length > 1 ? 's' : ''}:\n${r.missing.map((p) => `  ${describeMissing(p, {source: 'flags'}, defaultOf(p, r.params))}`).join('\n')}`)
     if (problems.length) parts.push(`values that cannot be used:\n${flagLines(problems)}`)
     const why = interactive ? '' : ' (no terminal to ask on)'
     throw new UsageError(`cannot generate the ${t.title.replace(/ generator parameters.*$/, '')}${r.missing.length ? why : ''}: ${parts.join('\n')}`, [
@@ -108,8 +105,12 @@ export async function runGenerate(kind: GeneratorKind | undefined, flags: FlagVa
     if (kind === 'zero-trust' && flags['from-file'] !== undefined) named.push('from-file')
     if (named.length) throw new UsageError(`--from takes every value from the spec file; drop ${named.map((n) => `--${n}`).join(', ')}`)
     const spec = await readSpecFile(flags.from as string, {cwd: process.cwd(), readStdin: readAllStdin})
-    if (spec.diagnostics.length) throw new InputError(`cannot use the spec file ${String(flags.from)}:\n${listDiagnostics(spec.diagnostics)}`)
     requests = kind ? spec.requests.filter((r) => r.kind === kind) : spec.requests
+    if (spec.diagnostics.length) {
+      // Entries that are fine are still checked, so one run reports every problem of the file.
+      const all = [...spec.diagnostics, ...(spec.unreadable ? [] : generateResources(requests).errors)]
+      throw new InputError(`cannot use the spec file ${String(flags.from)}:\n${listDiagnostics(all)}`)
+    }
     if (requests.length === 0) throw new UsageError(`${String(flags.from)} has no ${kind} entries`, [`use cleat generate --from ${String(flags.from)} for all of its resources`])
   } else {
     if (!kind) throw new UsageError('nothing to generate: give a spec file (--from FILE) or name a generator', ['cleat generate virtualservice|destinationrule|authorizationpolicy|peerauthentication|zero-trust --help'])

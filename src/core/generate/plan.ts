@@ -47,9 +47,10 @@ export function locateProblem(t: Template, origin: Origin, pr: Problem): Diagnos
 }
 
 /** How a missing parameter is named: `--name (VirtualService name)` or the spec field. */
-export function describeMissing(p: ParamSpec, origin: Origin): string {
+export function describeMissing(p: ParamSpec, origin: Origin, def?: unknown): string {
   const head = origin.source === 'flags' && p.flag ? `--${p.flag}${p.syntax ? ` ${p.syntax}` : ''}` : `'${p.name}'`
-  return `${head}: ${p.description}`
+  const d = def === undefined ? '' : ` [-y uses ${JSON.stringify(Array.isArray(def) ? def.join(',') : def)}]`
+  return `${head}: ${p.description}${d}`
 }
 
 /** Schema, syntax and cross-field problems of resolved parameters. */
@@ -60,7 +61,7 @@ export function checkParams(kind: GeneratorKind, params: Params, schemaCode = 'C
   const schemaOk = validate(params)
   if (!schemaOk) {
     for (const f of translateSchemaErrors(validate.errors ?? [], '')) {
-      problems.push({code: f.code === 'CL1004' ? 'CL7001' : schemaCode, pointer: f.pointer, message: f.message.replace(/^\(document\)/, 'the entry')})
+      problems.push({code: f.code === 'CL1004' ? 'CL7001' : schemaCode, pointer: f.pointer, message: f.message.replace(/^\(document\)(: )?/, '')})
     }
   }
   problems.push(...runChecks(t.schema, params))
