@@ -151,6 +151,13 @@ describe('kube adapter against the test API server', () => {
 
   it('rejects TokenRequests the way the API server does', async () => {
     await rejectsWith(kube.createServiceAccountToken('shop', 'no-such-sa', {audiences: ['a'], expirationSeconds: 3600}), 404, 'NotFound')
+    srv.setRbacDeny([{resource: 'serviceaccounts/token'}])
+    try {
+      const denied = await rejectsWith(kube.createServiceAccountToken('shop', 'no-such-sa', {audiences: ['a'], expirationSeconds: 3600}), 403, 'Forbidden')
+      assert.match(denied.message, /serviceaccounts "no-such-sa" is forbidden: User "cleat-tester" cannot create resource "serviceaccounts\/token" in API group "" in the namespace "shop"$/)
+    } finally {
+      srv.setRbacDeny([])
+    }
     srv.state.put({apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'vm-sa2', namespace: 'shop'}})
     const e = await rejectsWith(
       kube.createServiceAccountToken('shop', 'vm-sa2', {audiences: ['a'], expirationSeconds: 3600, boundSecret: {name: 'absent', uid: 'x'}}),

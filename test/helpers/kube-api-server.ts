@@ -1110,7 +1110,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       if (p.name !== undefined) record.name = p.name
       // Authorization (deny list), then fault injection
       if (denyRules.some((r) => ruleMatches(r, verb, p, user!))) {
-        throw errs.forbidden(p.def!.group, p.def!.plural + (p.subresource ? `/${p.subresource}` : ''), p.name, forbiddenMessage(user, verb, p))
+        // The prefix names the resource without the subresource; the sentence after it names both.
+        throw errs.forbidden(p.def!.group, p.def!.plural, p.name, forbiddenMessage(user, verb, p))
       }
       const fault = faults.find((f) => f.left > 0 && ruleMatches(f, verb, p, user!))
       if (fault) {
