@@ -72,6 +72,9 @@ export function evaluate(policies: readonly Policy[], req: AuthzRequest, invento
     request = {...req, plaintext: true, principal: null, namespace: null}
   }
   const trace = sortPolicies(policies).map((p) => tracePolicy(p, request, inventory))
+  if (request.port === null && trace.some((t) => t.rules.some((r) => r.why.some((w) => /(ports|destination\.port).* vs \(absent\)/.test(w))))) {
+    notes.push('no --port given: rules that test ports (ports, notPorts, destination.port) were evaluated without a port; pass --port for a definite answer')
+  }
   const verdict = decide(trace, policies, request, mtls, opts, false, notes)
   const shadow = decide(trace, policies, request, mtls, opts, true, [])
   const audited = trace.filter((t) => t.action === 'AUDIT' && t.applies && t.result === 'match').map((t) => t.policy)
