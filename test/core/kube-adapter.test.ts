@@ -1,7 +1,9 @@
 // End-to-end tests of src/adapters/kube.ts against the in-process test API server.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
+import {fork} from 'node:child_process'
 import {createServer} from 'node:net'
+import {fileURLToPath} from 'node:url'
 import {access, writeFile} from 'node:fs/promises'
 import {request as httpsRequest} from 'node:https'
 import {join} from 'node:path'
@@ -637,5 +639,44 @@ describe('test API server lifecycle', () => {
     await srv.close()
     await assert.rejects(rawRequest(srv, 'GET', '/version'), /ECONNREFUSED/)
     await assert.rejects(access(srv.kubeconfigPath))
+  })
+})
+
+describe('test API server as a child process (for plain-JS e2e tests)', () => {
+  it('serves, answers IPC state ops, and exits on close', async () => {
+    const helper = fileURLToPath(new URL('../helpers/kube-api-server.ts', import.meta.url))
+    const child = fork(helper, ['--serve'], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc']})
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    try {
+      const ready = await new Promise<{type: string; kubeconfigPath: string; url: string}>((resolve, reject) => {
+        child.once('message', (m) => resolve(m as {type: string; kubeconfigPath: string; url: string}))
+        child.once('error', reject)
+      })
+      assert.equal(ready.type, 'ready')
+      let next = 0
+      const call = (op: string, ...args: unknown[]) =>
+        new Promise<unknown>((resolve, reject) => {
+          const id = ++next
+          const onMessage = (m: unknown) => {
+            const r = m as {id: number; ok: boolean; result?: unknown; error?: string}
+            if (r.id !== id) return
+            child.off('message', onMessage)
+            if (r.ok) resolve(r.result)
+            else reject(new Error(r.error))
+          }
+          child.on('message', onMessage)
+          child.send({id, op, args})
+        })
+      await call('put', {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'from-ipc', namespace: 'default'}, data: {a: '1'}})
+      const kube = createKubeClient({kubeconfigPath: ready.kubeconfigPath})
+      assert.equal((await kube.getConfigMap('default', 'from-ipc')).data?.a, '1')
+      const reqs = (await call('requests')) as {verb: string; name: string}[]
+      assert.deepEqual(reqs.map((r) => [r.verb, r.name]), [['get', 'from-ipc']])
+      await assert.rejects(call('nope'), /unknown op nope/)
+      child.send({op: 'close'})
+      assert.equal(await exited, 0)
+    } finally {
+      if (child.exitCode === null) child.kill()
+    }
   })
 })

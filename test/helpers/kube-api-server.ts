@@ -17,7 +17,7 @@
  * strategic merge patch on built-in kinds is treated as a JSON merge patch, namespace deletion
  * is immediate (no Terminating phase), no admission/validation beyond what is listed here.
  */
-import {createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify, type KeyObject} from 'node:crypto'
+import {createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify, type KeyObject} from 'node:crypto'
 import {execFile} from 'node:child_process'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer, type Server} from 'node:https'
@@ -25,6 +25,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {dump} from 'js-yaml'
 import {promisify} from 'node:util'
 
@@ -1225,4 +1226,80 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       await rm(tmpDir, {recursive: true, force: true})
     },
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child-process mode, for plain-JS end-to-end tests that cannot import TypeScript:
+//
+//   const child = fork('test/helpers/kube-api-server.ts', ['--serve'], {execArgv: ['--import', 'tsx']})
+//   child.once('message', (ready) => …)   // {type: 'ready', url, caPem, token, otherToken, users, kubeconfigPath, tmpDir, issuer}
+//   child.send({id: 1, op: 'put', args: [obj]}); child.on('message', ({id, ok, result, error}) => …)
+//
+// ops: get, list, put, delete (state), setRbacDeny, injectFault, clearFaults, requests, writes,
+// clearRequests, verifyToken, resourceVersion, close (stops the server and exits). Without an IPC
+// channel the ready message is printed to stdout as one JSON line, and SIGTERM/SIGINT close it.
+
+async function serveAsChildProcess(): Promise<void> {
+  const srv = await startKubeApiServer()
+  const ready = {
+    type: 'ready',
+    url: srv.url,
+    caPem: srv.caPem,
+    token: srv.token,
+    otherToken: srv.otherToken,
+    users: srv.users,
+    kubeconfigPath: srv.kubeconfigPath,
+    tmpDir: srv.tmpDir,
+    issuer: srv.issuer,
+  }
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    await srv.close()
+    process.disconnect?.()
+  }
+  process.once('SIGTERM', () => void stop())
+  process.once('SIGINT', () => void stop())
+  if (!process.send) {
+    process.stdout.write(JSON.stringify(ready) + '\n')
+    return
+  }
+  process.on('disconnect', () => void stop())
+  const ops: Record<string, (...args: never[]) => unknown> = {
+    get: (r: string, ns: string | undefined, n: string) => srv.state.get(r, ns, n) ?? null,
+    list: (r: string, ns?: string) => srv.state.list(r, ns),
+    put: (o: KubeObject) => srv.state.put(o),
+    delete: (r: string, ns: string | undefined, n: string) => srv.state.delete(r, ns, n),
+    resourceVersion: () => srv.state.resourceVersion,
+    setRbacDeny: (rules: DenyRule[]) => srv.setRbacDeny(rules),
+    injectFault: (rule: FaultRule) => srv.injectFault(rule),
+    clearFaults: () => srv.clearFaults(),
+    requests: () => srv.requests,
+    writes: (f?: Parameters<KubeApiServer['writes']>[0]) => srv.writes(f),
+    clearRequests: () => srv.clearRequests(),
+    verifyToken: (t: string, o?: {audiences?: string[]}) => srv.verifyToken(t, o),
+  }
+  process.on('message', (m: {id?: unknown; op?: string; args?: unknown[]}) => {
+    if (m.op === 'close') {
+      void stop().then(() => undefined)
+      return
+    }
+    const fn = m.op ? ops[m.op] : undefined
+    try {
+      if (!fn) throw new Error(`unknown op ${String(m.op)}`)
+      const result = (fn as (...a: unknown[]) => unknown)(...(m.args ?? []))
+      process.send!({id: m.id, ok: true, result: result === undefined ? null : result})
+    } catch (e) {
+      process.send!({id: m.id, ok: false, error: (e as Error).message})
+    }
+  })
+  process.send(ready)
+}
+
+if (process.argv.includes('--serve') && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  serveAsChildProcess().catch((e: unknown) => {
+    process.stderr.write(`kube test server failed to start: ${(e as Error).message}\n`)
+    process.exitCode = 1
+  })
 }
