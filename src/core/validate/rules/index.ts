@@ -1,5 +1,6 @@
 import type {Rule} from '../types.js'
 import {annotationsRule} from './annotations.js'
+import {celRule} from './cel.js'
 import {authorizationPolicyRule} from './authorizationpolicy.js'
 import {destinationRuleRule} from './destinationrule.js'
 import {gatewayRule} from './gateway.js'
@@ -10,8 +11,12 @@ import {sidecarRule} from './sidecar.js'
 import {virtualServiceRule} from './virtualservice.js'
 import {workloadEntryRule, workloadGroupRule} from './workload.js'
 
-/** Istio's own validation rules (webhook + CRD CEL), one file per rule family. */
+/**
+ * Istio's own validation rules (webhook + CRD CEL), one file per rule family. The CEL rule comes
+ * first: native rules stay quiet at a field a CEL rule already reported.
+ */
 export const BUILTIN_RULES: readonly Rule[] = [
+  celRule,
   annotationsRule,
   virtualServiceRule,
   destinationRuleRule,

@@ -99,15 +99,9 @@ export function markCelReported(spec: object, pointer: string): void {
   set.add(pointer)
 }
 
-/** Spec objects whose CEL rules were already evaluated (by a --crds schema provider). */
-const celEvaluated = new WeakSet<object>()
-
-export function markCelEvaluated(spec: object): void {
-  celEvaluated.add(spec)
-}
-
-export function celAlreadyEvaluated(spec: unknown): boolean {
-  return typeof spec === 'object' && spec !== null && celEvaluated.has(spec)
+function parentOf(pointer: string): string {
+  const i = pointer.lastIndexOf('/')
+  return i <= 0 ? '' : pointer.slice(0, i)
 }
 
 /** Build a native (webhook-equivalent) rule: its findings at a field a CEL rule already reported are dropped. */
@@ -118,7 +112,7 @@ export function nativeRule(name: string, kinds: readonly string[], check: (spec:
     check(r, ctx) {
       const spec = obj(r.obj.spec)
       const seen = spec ? celReported.get(spec) : undefined
-      const wrapped: RuleContext = seen ? {report: (code, p, m, o) => (seen.has(p) ? undefined : ctx.report(code, p, m, o))} : ctx
+      const wrapped: RuleContext = seen ? {report: (code, p, m, o) => (seen.has(p) || seen.has(parentOf(p)) ? undefined : ctx.report(code, p, m, o))} : ctx
       check(spec ?? {}, new Out(wrapped), r)
     },
   }
