@@ -148,7 +148,10 @@ describe('kube adapter against the test API server', () => {
     await kube.deleteSecret('shop', 'vm-sa-binding')
     const gone = srv.verifyToken(tok.token, {audiences: ['istio-ca']})
     assert.equal(gone.authenticated, false)
-    assert.match(gone.error ?? '', /secrets "vm-sa-binding" not found/)
+    assert.equal(gone.error, 'service account token has been invalidated')
+    // A Secret recreated under the same name has a new UID: the token stays invalid.
+    await kube.createSecret('shop', {metadata: {name: 'vm-sa-binding'}})
+    assert.match(srv.verifyToken(tok.token, {audiences: ['istio-ca']}).error ?? '', /^secret UID \(.+\) does not match service account secret ref claim \(.+\)$/)
   })
 
   it('rejects TokenRequests the way the API server does', async () => {

@@ -640,7 +640,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     },
     delete(resource, namespace, name) {
       const def = resourceFromKey(resource)
-      return store.delete(keyOf(def, namespace, name))
+      const existed = store.delete(keyOf(def, namespace, name))
+      if (existed) ++rv
+      return existed
     },
   }
   for (const o of opts.objects ?? []) state.put(o)
@@ -667,7 +669,12 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       return fail('token is malformed')
     }
     if (header.alg !== 'ES256') return fail(`unexpected signing algorithm ${String(header.alg)}`)
-    const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), {key: createPublicKey(serviceAccountPublicKeyPem), dsaEncoding: 'ieee-p1363'}, Buffer.from(parts[2]!, 'base64url'))
+    let ok = false
+    try {
+      ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), {key: createPublicKey(serviceAccountPublicKeyPem), dsaEncoding: 'ieee-p1363'}, Buffer.from(parts[2]!, 'base64url'))
+    } catch {
+      ok = false
+    }
     if (!ok) return fail('invalid signature')
     if (claims.iss !== issuer) return fail('token issuer is not trusted')
     const now = Math.floor(Date.now() / 1000)
@@ -678,18 +685,19 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     const audiences = aud.filter((a) => wanted.includes(a))
     if (audiences.length === 0) return fail('token audiences ' + JSON.stringify(aud) + ' is invalid for the target audiences ' + JSON.stringify(wanted))
     const k8s = claims['kubernetes.io'] as {namespace: string; serviceaccount: {name: string; uid: string}; secret?: {name: string; uid: string}; pod?: {name: string; uid: string}} | undefined
-    if (!k8s) return fail('token has no kubernetes.io claims')
+    if (!k8s || typeof k8s.namespace !== 'string' || typeof k8s.serviceaccount?.name !== 'string') return fail('token has no kubernetes.io claims')
     const sa = store.get(keyOf(findResource('', 'v1', 'serviceaccounts')!, k8s.namespace, k8s.serviceaccount.name))
-    if (!sa) return fail(`serviceaccounts "${k8s.serviceaccount.name}" not found`)
-    if (sa.metadata.uid !== k8s.serviceaccount.uid) return fail(`service account UID (${k8s.serviceaccount.uid}) does not match claim (${String(sa.metadata.uid)})`)
+    // Same checks and messages as kube-apiserver's service-account token validator.
+    if (!sa) return fail(`serviceaccount "${k8s.serviceaccount.name}" not found`)
+    if (sa.metadata.uid !== k8s.serviceaccount.uid) return fail(`service account UID (${String(sa.metadata.uid)}) does not match claim (${k8s.serviceaccount.uid})`)
     for (const [what, ref] of [
-      ['secrets', k8s.secret],
-      ['pods', k8s.pod],
+      ['secret', k8s.secret],
+      ['pod', k8s.pod],
     ] as const) {
       if (!ref) continue
-      const obj = store.get(keyOf(findResource('', 'v1', what)!, k8s.namespace, ref.name))
-      if (!obj) return fail(`${what} "${ref.name}" not found`)
-      if (obj.metadata.uid !== ref.uid) return fail(`${what === 'secrets' ? 'secret' : 'pod'} UID (${ref.uid}) does not match ${what === 'secrets' ? 'secret' : 'pod'} claim (${String(obj.metadata.uid)})`)
+      const obj = store.get(keyOf(findResource('', 'v1', `${what}s`)!, k8s.namespace, ref.name))
+      if (!obj) return fail('service account token has been invalidated')
+      if (obj.metadata.uid !== ref.uid) return fail(`${what} UID (${String(obj.metadata.uid)}) does not match service account ${what} ref claim (${ref.uid})`)
     }
     const extra: Record<string, string[]> = {}
     if (k8s.pod) extra['authentication.kubernetes.io/pod-name'] = [k8s.pod.name]
