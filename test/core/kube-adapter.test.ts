@@ -495,6 +495,11 @@ describe('test API server wire behaviour', () => {
       details: {name: 'a', kind: 'configmaps'},
       code: 409,
     })
+    const wrongVersion = await rawRequest(srv, 'POST', '/apis/networking.istio.io/v1/namespaces/web/virtualservices', {
+      body: {apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: {name: 'vv'}, spec: {}},
+    })
+    assert.equal(wrongVersion.status, 400)
+    assert.equal(wrongVersion.json.message, 'the API version in the data (networking.istio.io/v1beta1) does not match the expected API version (networking.istio.io/v1)')
     const badJson = await rawRequest(srv, 'POST', '/api/v1/namespaces/web/configmaps', {body: '{not json'})
     assert.equal(badJson.status, 400)
     assert.equal(badJson.json.reason, 'BadRequest')

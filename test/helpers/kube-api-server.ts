@@ -920,7 +920,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       case 'create': {
         if (p.name !== undefined) throw methodNotAllowed()
         const obj = asObject(body)
-        checkKind(def, obj)
+        checkKind(def, obj, p.version)
         obj.metadata ??= {name: ''}
         if (def.namespaced) {
           if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== ns) {
@@ -942,7 +942,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       }
       case 'update': {
         const obj = asObject(body)
-        checkKind(def, obj)
+        checkKind(def, obj, p.version)
         obj.metadata ??= {name: ''}
         if (obj.metadata.name !== p.name) throw errs.badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${p.name})`)
         if (def.namespaced) {
@@ -1053,7 +1053,11 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     return body as KubeObject
   }
 
-  function checkKind(def: ResourceDef, obj: KubeObject) {
+  function checkKind(def: ResourceDef, obj: KubeObject, version: string | undefined) {
+    const expected = apiVersionOf(def, version)
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== expected) {
+      throw errs.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expected})`)
+    }
     if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== def.kind) {
       throw errs.badRequest(`${def.kind} in version "${def.versions[0]}" cannot be handled as a ${obj.kind}: the object provided is unrecognized`)
     }
