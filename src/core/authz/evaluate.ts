@@ -1,5 +1,5 @@
 import type {Inventory} from '../model/inventory.js'
-import {isObj, type Obj} from '../model/resource.js'
+import {effectiveNamespace, isObj, specOf, type Obj} from '../model/resource.js'
 import {effectiveMtls, type EffectiveMtls} from '../mtls/effective.js'
 import {and, matchField, matchIp, matchPath, matchPort, matchString, or, type Matcher, type Tri} from './match.js'
 import {policyScope, type Action, type Policy} from './policy.js'
@@ -71,6 +71,7 @@ export function evaluate(policies: readonly Policy[], req: AuthzRequest, invento
     notes.push(`mTLS is DISABLE on the destination (${mtls.policy}): the request arrives as plaintext, without a peer identity`)
     request = {...req, plaintext: true, principal: null, namespace: null}
   }
+  notes.push(...jwtNotes(request, inventory))
   const trace = sortPolicies(policies).map((p) => tracePolicy(p, request, inventory))
   if (request.port === null && trace.some((t) => t.rules.some((r) => r.why.some((w) => /(ports|destination\.port).* vs \(absent\)/.test(w))))) {
     notes.push('no --port given: rules that test ports (ports, notPorts, destination.port) were evaluated without a port; pass --port for a definite answer')
@@ -278,3 +279,22 @@ function show(v: unknown): string {
   return JSON.stringify(v)
 }
 
+
+/** A JWT is only trusted when a RequestAuthentication with its issuer applies to the destination. */
+function jwtNotes(req: AuthzRequest, inventory: Inventory): string[] {
+  if (req.claims === ANY || typeof req.claims.iss !== 'string') return []
+  const iss = req.claims.iss
+  const root = inventory.rootNamespace
+  const applicable = (inventory.byKind.get('RequestAuthentication') ?? []).filter((r) => {
+    const ns = effectiveNamespace(r)
+    if (ns !== req.to.namespace && ns !== root) return false
+    const sel = specOf(r).selector
+    const labels = isObj(sel) && isObj(sel.matchLabels) ? sel.matchLabels : {}
+    return Object.entries(labels).every(([k, v]) => req.to.labels[k] === v)
+  })
+  if (applicable.length === 0) {
+    return ['the request carries a JWT, but no RequestAuthentication in the inputs applies to the destination: Istio would not validate it and request.auth.* would be empty (evaluated as given)']
+  }
+  const issuers = applicable.flatMap((r) => (Array.isArray(specOf(r).jwtRules) ? (specOf(r).jwtRules as unknown[]) : [])).map((j) => (isObj(j) ? j.issuer : undefined))
+  return issuers.includes(iss) ? [] : [`no RequestAuthentication applying to the destination accepts issuer ${iss}: Istio would reject or ignore this JWT (evaluated as given)`]
+}

@@ -198,3 +198,20 @@ describe('authz evaluate (trace and reporting)', () => {
     assert.deepEqual(d.trace.map((t) => t.action), ['CUSTOM', 'DENY', 'ALLOW', 'AUDIT'])
   })
 })
+
+describe('authz evaluate (JWT notes)', () => {
+  const ra = (ns: string, issuer: string, selector?: object) => ({apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: {name: 'jwt', namespace: ns}, spec: {...(selector ? {selector} : {}), jwtRules: [{issuer, jwksUri: 'https://example.com/jwks'}]}})
+  const jwtReq = {...base, requestPrincipal: 'https://issuer.example.com/alice'}
+  it('notes a JWT without any RequestAuthentication', () => {
+    const inv = inventoryOf([])
+    assert.match(evaluate([], buildRequest(jwtReq).request, inv).notes.join('\n'), /no RequestAuthentication/)
+  })
+  it('notes an issuer no RequestAuthentication accepts', () => {
+    const inv = inventoryOf([ra('shop', 'https://other.example.com')])
+    assert.match(evaluate([], buildRequest(jwtReq).request, inv).notes.join('\n'), /accepts issuer https:\/\/issuer\.example\.com/)
+  })
+  it('is quiet when a mesh-wide RequestAuthentication accepts the issuer', () => {
+    const inv = inventoryOf([ra('istio-system', 'https://issuer.example.com')])
+    assert.deepEqual(evaluate([], buildRequest(jwtReq).request, inv).notes, [])
+  })
+})
