@@ -980,8 +980,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
         if (patched === null || typeof patched !== 'object' || Array.isArray(patched) || typeof patched.metadata !== 'object' || patched.metadata === null) {
           throw errs.badRequest('the patched object is not a Kubernetes object')
         }
+        checkKind(def, patched, p.version)
         if (patched.metadata.name !== p.name) throw errs.badRequest(`the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${p.name})`)
-        if (patched.metadata.uid !== existing.metadata.uid) {
+        if (patched.metadata.uid !== undefined && patched.metadata.uid !== '' && patched.metadata.uid !== existing.metadata.uid) {
           throw errs.conflict(def.group, def.plural, p.name!, `Precondition failed: UID in precondition: ${String(patched.metadata.uid)}, UID in object meta: ${String(existing.metadata.uid)}`)
         }
         return writeUpdate(def, p, ns, patched, true)
