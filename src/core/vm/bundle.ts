@@ -11,7 +11,7 @@ import {packageDir} from '../validate/schema-registry.js'
 import {buildAgentConfig, renderEnv, type AgentConfigInput, type IstiodAddress} from './agent-config.js'
 import type {LoadedCa} from './ca.js'
 import {MODE, type PlannedFile} from './files.js'
-import {certPem, checkCsr, fingerprint, generateKeyPair, issueLeaf, privateKeyPem, sha256Hex, spiffeId, type KeyType} from './pki.js'
+import {certPem, checkCsr, fingerprint, generateKeyPair, issueLeaf, parseCertificates, privateKeyPem, sha256Hex, spiffeId, type KeyType} from './pki.js'
 import {dumpYaml, type WorkloadGroupSpec} from './workload-group.js'
 
 export const MANIFEST = 'manifest.json'
@@ -168,6 +168,7 @@ export async function planBundle(i: BundleInput): Promise<BundlePlan> {
       keyInBundle: keyPem !== null,
     }
   } else {
+    parseCertificates(cred.rootPem, 'the root certificate')
     files.push({path: 'root-cert.pem', contents: cred.rootPem, mode: MODE.public})
     files.push({path: 'istio-token', contents: cred.token, mode: MODE.secret})
     token = {subject: cred.subject, audiences: cred.audiences, expiresAt: cred.expiresAt.toISOString(), boundSecret: cred.boundSecret}
