@@ -3,6 +3,7 @@ import {parseSeverity} from '../core/diagnostics/diagnostic.js'
 import {renderReport, type OutputFormat} from '../core/diagnostics/format/index.js'
 import {writeFileAtomic} from '../core/fs/atomic-write.js'
 import {readBaseline, writeBaseline} from '../core/validate/baseline.js'
+import {loadCrdSchemaProvider} from '../core/validate/crd-schemas.js'
 import {validatePaths, validationExitCode} from '../core/validate/run-validate.js'
 import {refineFindings, suppressionNote} from '../core/validate/suppress.js'
 import {BaseCommand} from '../cli/base-command.js'
@@ -20,6 +21,7 @@ export default class Validate extends BaseCommand {
     '<%= config.bin %> validate examples/',
     'kubectl get vs,dr,svc,deploy -A -o yaml | <%= config.bin %> validate - -o json',
     '<%= config.bin %> validate deploy/ -o sarif --output-file cleat.sarif',
+    '<%= config.bin %> validate deploy/ --crds crds/istio-crds.yaml',
     "<%= config.bin %> validate deploy/ --suppress 'IST0101=VirtualService legacy/*' --baseline .cleat-baseline.json",
   ]
   static override strict = false
@@ -29,7 +31,9 @@ export default class Validate extends BaseCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Validate)
     const baseline = flags.baseline ? await readBaseline(flags.baseline) : undefined
-    const result = await validatePaths(argv as string[], {cwd: process.cwd(), readStdin: readAllStdin, maxFileSize: flags['max-file-size'] * 1024 * 1024})
+    const schemas = flags.crds ? await loadCrdSchemaProvider(flags.crds, process.cwd()) : undefined
+    for (const n of schemas?.notes ?? []) writeErr(`note: ${n}`)
+    const result = await validatePaths(argv as string[], {cwd: process.cwd(), readStdin: readAllStdin, maxFileSize: flags['max-file-size'] * 1024 * 1024, schemas})
     const refined = refineFindings(result.diagnostics, {resources: result.resources, namespaces: flags.namespace, suppress: flags.suppress, baseline})
     const failOn = parseSeverity(flags['fail-on'])!
     const note = suppressionNote(refined)

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, it} from 'node:test'
 import {runCli} from '../helpers/run-command.js'
+import {CORPUS_DIR, corpusSkip} from '../helpers/paths.js'
 
 const MESH = `apiVersion: v1
 kind: Service
@@ -107,5 +108,17 @@ describe('cleat validate: CI formats and suppression (command)', () => {
     assert.match(missing.stderr, /cannot read baseline/)
     const badFormat = await runCli(['validate', file, '-o', 'xml'])
     assert.equal(badFormat.exitCode, 64)
+  })
+
+  it('--crds validates against the given CustomResourceDefinitions; a missing path is an input error (65)', {skip: corpusSkip}, async () => {
+    const crds = path.join(CORPUS_DIR, 'crds', 'istio-crds.yaml')
+    const {dir, file} = await mesh(MESH.replace('  hosts: [a]', '  hosts: [a]\n  notAField: 1'))
+    const r = await runCli(['validate', file, '--crds', crds, '-o', 'json'])
+    assert.equal(r.exitCode, 79)
+    const codes = JSON.parse(r.stdout).diagnostics.map((d: {code: string; path: string}) => `${d.code} ${d.path}`)
+    assert.ok(codes.some((c: string) => c.endsWith(' /spec/notAField')), codes.join('\n'))
+    const missing = await runCli(['validate', file, '--crds', path.join(dir, 'none')])
+    assert.equal(missing.exitCode, 65)
+    assert.match(missing.stderr, /--crds: .* does not exist/)
   })
 })
