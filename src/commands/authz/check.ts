@@ -36,7 +36,8 @@ export default class AuthzCheck extends BaseCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(AuthzCheck)
-    if (flags.cases && flags['to-namespace']) throw new UsageError('--cases runs the requests of the file: drop the request flags')
+    const given = Object.keys(requestFlags).filter((k) => k !== 'custom-verdict' && (flags as Record<string, unknown>)[k] !== undefined && (flags as Record<string, unknown>)[k] !== false)
+    if (flags.cases && given.length > 0) throw new UsageError(`--cases runs the requests of the file: drop ${given.map((k) => `--${k}`).join(', ')}`)
     if (!flags.cases && !flags['to-namespace']) throw new UsageError('say which workload receives the request: --to-namespace NS [--to-labels k=v ...] (or use --cases FILE)')
     const opts = {trustDomain: flags['trust-domain'], customVerdict: flags['custom-verdict'] as 'allow' | 'deny'}
     const inputs = await loadAuthzInputs(argv as string[], {cwd: process.cwd(), readStdin: readAllStdin, maxFileSize: flags['max-file-size'] * 1024 * 1024, rootNamespace: flags['root-namespace']})
