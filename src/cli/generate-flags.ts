@@ -16,10 +16,10 @@ export function templateFlags(kind: GeneratorKind) {
   const out: Interfaces.FlagInput = {}
   for (const p of loadTemplate(kind).params) {
     if (!p.flag) continue
-    const description = `${p.description}${p.ask ? ' [asked for when missing]' : ''}${p.default !== undefined && !Array.isArray(p.default) ? ` (default: ${String(p.default)})` : ''}`
+    const description = `${p.description}${p.ask ? ' [asked for when missing]' : ''}${p.default !== undefined && !Array.isArray(p.default) && !p.description.includes('default') ? ` (default: ${String(p.default)})` : ''}`
     if (p.parse === 'bool') out[p.flag] = Flags.boolean({description, char: p.char as never})
     else if (p.multiple) out[p.flag] = Flags.string({description, char: p.char as never, multiple: true, helpValue: p.syntax})
-    else out[p.flag] = Flags.string({description, char: p.char as never, helpValue: p.syntax ?? (p.enum ? p.enum.join('|') : undefined), options: p.enum ? [...p.enum] : undefined})
+    else out[p.flag] = Flags.string({description, char: p.char as never, helpValue: p.syntax ?? (p.enum ? p.enum.join('|') : p.flag.toUpperCase().replaceAll('-', '_')), options: p.enum ? [...p.enum] : undefined})
   }
   return out
 }
