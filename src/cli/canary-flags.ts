@@ -8,7 +8,7 @@ import {readAnalysisFile} from '../core/canary/analysis-file.js'
 import {runCheckCommand} from '../core/canary/check-command.js'
 import type {CanaryContext, Outcome, StartOptions} from '../core/canary/controller.js'
 import {GitopsTarget} from '../core/canary/gitops-target.js'
-import {LiveTarget, type LiveKubeApi} from '../core/canary/live-target.js'
+import {LiveTarget} from '../core/canary/live-target.js'
 import {outcomeJson, renderOutcome} from '../core/canary/render.js'
 import {parseDuration, parseGates, parseSteps} from '../core/canary/state.js'
 import type {CanaryTarget} from '../core/canary/target.js'
@@ -91,7 +91,7 @@ export function targetFromFlags(f: Bag, now: () => number): CanaryTarget {
   if (!vsRef) throw new UsageError('say which VirtualService: -f FILE (GitOps mode) or --virtual-service NAMESPACE/NAME (live mode)')
   const kubeconfigPath = str(f, 'kubeconfig') ?? resolveKubeconfigPath(process.env.KUBECONFIG, homedir(), path.delimiter)
   const client = createKubeClient({kubeconfigPath, context: str(f, 'context')})
-  return new LiveTarget(client as unknown as LiveKubeApi, {namespace: ns ?? client.defaultNamespace, name: name!, version: str(f, 'istio-version'), now})
+  return new LiveTarget(client, {namespace: ns ?? client.defaultNamespace, name: name!, version: str(f, 'istio-version'), now})
 }
 
 function selector(subset: string | undefined, host: string | undefined, role: string): DestSelector {

@@ -119,6 +119,19 @@ async function explainConflict(ctx: CanaryContext, ours: CanaryState | null): Pr
   if (now?.lock && now.lock.holder !== ctx.holder && Date.parse(now.lock.expires) > ctx.now())
     throw new LockHeldError(`the canary is locked by ${now.lock.holder} until ${now.lock.expires}`, ['watch it with `cleat canary status -w`'])
   if (ours && !now) throw new CanaryError('CL5030', 'the canary run was aborted by another process while this one ran', null, [], EXIT.CANARY_ROLLED_BACK_PREFLIGHT)
+  if (ours) {
+    let cur: Split | null = null
+    try {
+      cur = splitOf(resolveRoute(snap.vs, selectorsFromState(ours, snap.namespace)))
+    } catch {
+      cur = null
+    }
+    if (cur && !sameSplit(cur, ours.lastWrite.weights))
+      throw new CanaryError('CL5030', `the weights of the route changed outside cleat while this run held the lock (stable: written ${ours.lastWrite.weights.stable}, now ${cur.stable}; canary: written ${ours.lastWrite.weights.canary}, now ${cur.canary})`, null, [
+        'accept them with --adopt-drift',
+        'or restore the snapshot with `cleat canary abort`',
+      ])
+  }
   if (now && now.phase === 'Paused' && ours?.phase !== 'Paused') throw new LockHeldError('the canary was paused by another process', ['continue with `cleat canary resume`'])
   throw new LockHeldError('another process changed the canary at the same time; nothing was written by this one', ['check `cleat canary status`'])
 }
@@ -141,6 +154,9 @@ async function commit(ctx: CanaryContext, sess: Session, state: CanaryState | nu
   if (o.split && o.split.stable !== cur.stable) setWeights.push({destIndex: r.stableIdx, value: o.split.stable})
   if (o.split && o.split.canary !== cur.canary) setWeights.push({destIndex: r.canaryIdx, value: o.split.canary})
   const createdAnnotations = sess.state?.snapshot.createdAnnotations ?? false
+  // A long run renews its Lease together with the state lock.
+  if (next?.lock && sess.state?.lock?.holder === ctx.holder && ctx.target.acquireLease)
+    await ctx.target.acquireLease(ctx.holder, ctx.lockTtlSeconds + (o.lockExtraSeconds ?? 0), false)
   try {
     await ctx.target.write({
       routeIndex: r.route.index,

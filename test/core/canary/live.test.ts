@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict'
+import {after, before, test} from 'node:test'
+import {createKubeClient} from '../../../src/adapters/kube.js'
+import {abortCanary, runCanary, startCanary, stepCanary} from '../../../src/core/canary/controller.js'
+import {LiveTarget} from '../../../src/core/canary/live-target.js'
+import {readState} from '../../../src/core/canary/state.js'
+import {EXIT} from '../../../src/core/exit-codes.js'
+import {startKubeApiServer, type KubeApiServer, type KubeObject} from '../../helpers/kube-api-server.js'
+import {startOptions, testContext} from './fixtures/files.js'
+
+let srv: KubeApiServer
+
+const DR: KubeObject = {
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'DestinationRule',
+  metadata: {name: 'reviews', namespace: 'shop'},
+  spec: {host: 'reviews', subsets: [{name: 'v1', labels: {version: 'v1'}}, {name: 'v2', labels: {version: 'v2'}}]},
+}
+
+function vs(name: string, extra: Record<string, string> = {}): KubeObject {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: {name, namespace: 'shop', labels: {app: 'reviews'}, ...(Object.keys(extra).length ? {annotations: extra} : {})},
+    spec: {
+      hosts: ['reviews'],
+      gateways: ['mesh'],
+      http: [
+        {name: 'admin', match: [{uri: {prefix: '/admin'}}], route: [{destination: {host: 'reviews', subset: 'v1'}}]},
+        {
+          name: 'primary',
+          retries: {attempts: 3, perTryTimeout: '2s'},
+          route: [
+            {destination: {host: 'reviews', subset: 'v1'}, weight: 100},
+            {destination: {host: 'reviews', subset: 'v2'}, weight: 0},
+          ],
+        },
+      ],
+    },
+  }
+}
+
+before(async () => {
+  srv = await startKubeApiServer({namespaces: ['shop'], objects: [DR]})
+})
+after(async () => {
+  await srv?.close()
+})
+
+function target(name: string): LiveTarget {
+  return new LiveTarget(createKubeClient({kubeconfigPath: srv.kubeconfigPath}), {namespace: 'shop', name, now: Date.now})
+}
+
+function live(name: string): KubeObject {
+  return srv.state.get('virtualservices.networking.istio.io', 'shop', name)!
+}
+
+function weights(o: KubeObject): number[] {
+  return ((o.spec as {http: {route: {weight: number}[]}[]}).http[1]!.route).map((d) => d.weight)
+}
+
+function withoutServerFields(o: KubeObject): unknown {
+  const c = structuredClone(o)
+  for (const k of ['resourceVersion', 'generation', 'uid', 'creationTimestamp', 'managedFields']) delete c.metadata[k]
+  return c
+}
+
+test('live: start writes one JSON Patch with test ops on the weights and the state; abort is exactly one write and restores everything', async () => {
+  const original = srv.state.put(vs('r1', {team: 'shop'}))
+  srv.clearRequests()
+  const ctx = testContext(target('r1'))
+  const o = await startCanary(ctx, startOptions())
+  assert.equal(o.exitCode, EXIT.OK, o.message)
+  const w = srv.writes({resource: 'virtualservices'})
+  assert.equal(w.length, 1)
+  assert.equal(w[0]!.verb, 'patch')
+  assert.equal(w[0]!.contentType, 'application/json-patch+json')
+  const ops = w[0]!.body as {op: string; path: string; value?: unknown}[]
+  assert.deepEqual(
+    ops.filter((x) => x.op === 'test').map((x) => [x.path, x.value]),
+    [
+      ['/spec/http/1/route/0/weight', 100],
+      ['/spec/http/1/route/1/weight', 0],
+      ['/metadata/annotations', {team: 'shop'}],
+    ],
+  )
+  assert.ok(ops.every((x) => x.op === 'test' || x.path.startsWith('/spec/http/1/route/') || x.path.startsWith('/metadata/annotations')), 'no other field is touched')
+  assert.deepEqual(weights(live('r1')), [70, 30])
+  assert.equal(readState(live('r1') as never)?.phase, 'Baking')
+
+  srv.clearRequests()
+  const a = await abortCanary(ctx)
+  assert.equal(a.exitCode, EXIT.OK)
+  assert.equal(srv.writes().length, 1, 'abort is exactly one write')
+  assert.deepEqual(withoutServerFields(live('r1')), withoutServerFields(original))
+})
+
+test('live: a run holds a Lease, promotes, and releases the lock', async () => {
+  srv.state.put(vs('r2'))
+  const ctx = testContext(target('r2'))
+  const o = await runCanary(ctx, {start: startOptions(), onInterrupt: 'pause'})
+  assert.equal(o.exitCode, EXIT.OK, o.message)
+  assert.deepEqual(weights(live('r2')), [0, 100])
+  const s = readState(live('r2') as never)
+  assert.equal(s?.phase, 'Succeeded')
+  assert.equal(s?.lock, null)
+  const lease = srv.state.get('leases.coordination.k8s.io', 'shop', 'canary-r2') as {spec?: {holderIdentity?: string}} | undefined
+  assert.ok(lease, 'the Lease was created')
+  assert.equal(lease.spec?.holderIdentity, undefined, 'and released')
+})
+
+test('live: a Lease held by another run stops step with exit 30, before any VirtualService write', async () => {
+  srv.state.put(vs('r3'))
+  await startCanary(testContext(target('r3')), startOptions())
+  srv.state.put({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {name: 'canary-r3', namespace: 'shop'},
+    spec: {holderIdentity: 'gitlab:job/1', leaseDurationSeconds: 600, renewTime: new Date().toISOString()},
+  })
+  srv.clearRequests()
+  const e = await stepCanary(testContext(target('r3'))).catch((x: {exitCode: number; message: string}) => x)
+  assert.equal(e.exitCode, EXIT.CANARY_LOCK_HELD)
+  assert.match(e.message, /gitlab:job\/1/)
+  assert.equal(srv.writes({resource: 'virtualservices'}).length, 0)
+})
+
+test('live: an edit between our read and our write fails the patch test (nothing written) and is reported as drift (31)', async () => {
+  srv.state.put(vs('r4'))
+  await startCanary(testContext(target('r4')), startOptions({plan: {steps: [30, 100], gates: [], bakeSeconds: 0}}))
+  const ctx = testContext(target('r4'), {
+    boundary: (b) => {
+      if (b !== 'after-lock') return
+      const cur = live('r4')
+      ;(cur.spec as {http: {route: {weight: number}[]}[]}).http[1]!.route[0]!.weight = 50
+      ;(cur.spec as {http: {route: {weight: number}[]}[]}).http[1]!.route[1]!.weight = 50
+      srv.state.put(cur)
+    },
+  })
+  const e = await stepCanary(ctx).catch((x: {exitCode: number; message: string}) => x)
+  assert.equal(e.exitCode, EXIT.CANARY_DRIFT, e.message)
+  const failed = srv.writes({resource: 'virtualservices'}).filter((r) => r.status === 422)
+  assert.equal(failed.length, 1, 'the JSON Patch test op failed')
+  assert.deepEqual(weights(live('r4')), [50, 50])
+  // Rollback works after drift.
+  const a = await abortCanary(testContext(target('r4')))
+  assert.equal(a.exitCode, EXIT.OK)
+  assert.deepEqual(weights(live('r4')), [100, 0])
+})
+
+test('live: missing DestinationRule subset fails preflight (21) without writing', async () => {
+  const v = vs('r5')
+  ;(v.spec as {http: {route: {destination: {subset: string}}[]}[]}).http[1]!.route[1]!.destination.subset = 'v9'
+  srv.state.put(v)
+  srv.clearRequests()
+  const o = await startCanary(testContext(target('r5')), startOptions({canary: {subset: 'v9'}}))
+  assert.equal(o.exitCode, EXIT.CANARY_ROLLED_BACK_PREFLIGHT)
+  assert.ok(o.diagnostics.some((d) => d.code === 'CL5010'))
+  assert.equal(srv.writes().length, 0)
+})
