@@ -19,7 +19,7 @@ export function templateFlags(kind: GeneratorKind) {
     const description = `${p.description}${p.ask ? ' [asked for when missing]' : ''}${p.default !== undefined && !Array.isArray(p.default) && !p.description.includes('default') ? ` (default: ${String(p.default)})` : ''}`
     if (p.parse === 'bool') out[p.flag] = Flags.boolean({description, char: p.char as never})
     else if (p.multiple) out[p.flag] = Flags.string({description, char: p.char as never, multiple: true, helpValue: p.syntax})
-    else out[p.flag] = Flags.string({description, char: p.char as never, helpValue: p.syntax ?? (p.enum ? p.enum.join('|') : p.flag.toUpperCase().replaceAll('-', '_')), options: p.enum ? [...p.enum] : undefined})
+    else out[p.flag] = Flags.string({description, char: p.char as never, helpValue: p.syntax, options: p.enum ? [...p.enum] : undefined})
   }
   return out
 }
@@ -88,7 +88,7 @@ export async function requestFromFlags(kind: GeneratorKind, flags: FlagValues, a
     const parts: string[] = []
     if (r.missing.length) parts.push(`missing required value${r.missing.length > 1 ? 's' : ''}:\n${r.missing.map((p) => `  ${describeMissing(p, {source: 'flags'}, defaultOf(p, r.params))}`).join('\n')}`)
     if (problems.length) parts.push(`values that cannot be used:\n${flagLines(problems)}`)
-    const why = interactive ? '' : ' (no terminal to ask on)'
+    const why = flags['no-input'] === true ? ' (--no-input)' : interactive ? '' : ' (no terminal to ask on)'
     throw new UsageError(`cannot generate the ${t.title.replace(/ generator parameters.*$/, '')}${r.missing.length ? why : ''}: ${parts.join('\n')}`, [
       r.missing.length ? 'pass the flags above; on a terminal cleat asks for them, and -y/--yes accepts the defaults that exist' : 'fix the values above',
     ])

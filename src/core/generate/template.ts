@@ -114,7 +114,7 @@ function paramSpec(name: string, prop: Obj): ParamSpec {
     char: x.char,
     multiple: x.multiple ?? false,
     parse,
-    syntax: x.syntax,
+    syntax: x.syntax ?? (Array.isArray(prop.enum) ? (prop.enum as string[]).join('|') : x.flag && parse !== 'bool' ? x.flag.toUpperCase().replaceAll('-', '_') : undefined),
     ask: x.ask ?? false,
     when: x.when,
     unless: x.unless,

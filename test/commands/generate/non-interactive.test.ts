@@ -29,7 +29,7 @@ describe('cleat generate without a terminal', () => {
   it('--no-input fails the same way', async () => {
     const r = await runGenerate(['peerauthentication', '--no-input', '--namespace', 'shop'])
     assert.equal(r.exitCode, 64)
-    assert.match(r.stderr, /--mode: mutual TLS mode \[-y uses "STRICT"\]/)
+    assert.match(r.stderr, /\(--no-input\): missing required value:\n {2}--mode STRICT\|PERMISSIVE\|DISABLE\|UNSET: mutual TLS mode \[-y uses "STRICT"\]/)
   })
 
   it('-y/--yes accepts the defaults that exist and still names values without one', async () => {
