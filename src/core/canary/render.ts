@@ -82,8 +82,8 @@ export function unifiedDiff(a: string, b: string, labelA: string, labelB: string
   let j = 0
   while (i < n || j < m) {
     if (i < n && j < m && x[i] === y[j]) ops.push({t: ' ', s: x[i]!, ai: i++, bi: j++})
-    else if (j < m && (i >= n || dp[i]![j + 1]! >= dp[i + 1]![j]!)) ops.push({t: '+', s: y[j]!, ai: i, bi: j++})
-    else ops.push({t: '-', s: x[i]!, ai: i++, bi: j})
+    else if (i < n && (j >= m || dp[i + 1]![j]! >= dp[i]![j + 1]!)) ops.push({t: '-', s: x[i]!, ai: i++, bi: j})
+    else ops.push({t: '+', s: y[j]!, ai: i, bi: j++})
   }
   const out = [`--- ${labelA}`, `+++ ${labelB}`]
   let k = 0
