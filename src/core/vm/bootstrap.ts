@@ -192,6 +192,26 @@ export interface FleetHooks {
   onProgress?: (done: number, total: number, vmName: string) => void
   /** Reused templates (tests, bench); read from templates/vm otherwise. */
   templates?: VmTemplates
+  /** Offline bundles made at the same time (default 8). */
+  concurrency?: number
+}
+
+/** Run `fn` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
+export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0
+  let failed: unknown = null
+  const worker = async () => {
+    while (failed === null && next < items.length) {
+      const i = next++
+      try {
+        await fn(items[i]!, i)
+      } catch (e) {
+        failed ??= e
+      }
+    }
+  }
+  await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker))
+  if (failed !== null) throw failed
 }
 
 /** Bootstrap every VM of `rows`. All rows are checked before anything is written. */
@@ -223,9 +243,9 @@ export async function bootstrapFleet(rows: readonly VmRow[], s: BootstrapSetting
   const runIds = prepared.map((p) => ({vmName: p.row.vmName, namespace: p.wg.namespace, serviceAccount: p.wg.serviceAccount}))
   diagnostics.push(...sharedServiceAccountWarnings([...existing.filter((e) => !runIds.some((r) => r.vmName === e.vmName)), ...runIds]))
 
-  const results: BootstrapResult[] = []
+  const results: BootstrapResult[] = new Array(prepared.length)
   let done = 0
-  for (const {row, wg} of prepared) {
+  const one = async ({row, wg}: Prepared, index: number): Promise<void> => {
     const now = hooks.now()
     let meshConfig = fileMesh
     let clusterId = s.clusterId ?? null
@@ -315,8 +335,17 @@ export async function bootstrapFleet(rows: readonly VmRow[], s: BootstrapSetting
     })
     diagnostics.push(...plan.diagnostics)
     const target = await writeBundle(plan, s.outDir, s.format, s.force)
-    results.push({vmName: row.vmName, target, spiffeId: plan.spiffeId, mode: plan.manifest.mode, expiresAt: plan.manifest.certificate?.notAfter ?? plan.manifest.token!.expiresAt})
+    results[index] = {vmName: row.vmName, target, spiffeId: plan.spiffeId, mode: plan.manifest.mode, expiresAt: plan.manifest.certificate?.notAfter ?? plan.manifest.token!.expiresAt}
     hooks.onProgress?.(++done, prepared.length, row.vmName)
+  }
+  // Offline bundles are independent: a few at a time overlap crypto (WebCrypto runs on libuv's pool) and fsyncs.
+  // Online ones go one by one, to be gentle with the API server.
+  await mapLimit(prepared, ca ? (hooks.concurrency ?? 8) : 1, one)
+  const generated = diagnostics.filter((d) => d.code === 'CL4053')
+  if (generated.length > 1) {
+    const rest = diagnostics.filter((d) => d.code !== 'CL4053')
+    rest.push({...generated[0]!, message: `${generated.length} VM keys were generated here and written to key.pem (0600) in their bundles; use --csr to keep keys on the VMs`})
+    return {results, diagnostics: rest}
   }
   return {results, diagnostics}
 }

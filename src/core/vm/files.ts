@@ -34,14 +34,15 @@ export async function writePlannedFiles(dir: string, files: readonly PlannedFile
     }
   }
   await ensureDir(dir, true)
-  const written: string[] = []
-  for (const f of files) {
-    const target = path.join(dir, f.path)
-    await ensureDir(path.dirname(target), true)
-    await writeFileAtomic(target, f.contents, {mode: f.mode, force: true, dirMode: MODE.dir})
-    written.push(target)
-  }
-  return written
+  for (const sub of new Set(files.map((f) => path.dirname(path.join(dir, f.path))))) if (sub !== dir) await ensureDir(sub, true)
+  // Independent files: written concurrently (each one atomically), which overlaps the fsyncs.
+  return Promise.all(
+    files.map(async (f) => {
+      const target = path.join(dir, f.path)
+      await writeFileAtomic(target, f.contents, {mode: f.mode, force: true, dirMode: MODE.dir})
+      return target
+    }),
+  )
 }
 
 export async function readText(file: string): Promise<string> {
