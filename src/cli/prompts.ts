@@ -1,4 +1,5 @@
 import {confirm, input, select} from '@inquirer/prompts'
+import {UsageError} from '../core/errors.js'
 import {checkParamValue, valueFromRaw, type GeneratorKind, type ParamSpec, type RawValue} from '../core/generate/index.js'
 
 /**
@@ -32,11 +33,23 @@ export interface Asker {
   confirm(q: ConfirmQuestion): Promise<boolean>
 }
 
+const CANCELLED = new Set(['ExitPromptError', 'CancelPromptError', 'AbortPromptError'])
+
+/** A prompt the user left (Ctrl+C, closed terminal) ends the command as a usage error, not a crash. */
+export async function unlessCancelled<T>(answer: Promise<T>): Promise<T> {
+  try {
+    return await answer
+  } catch (e) {
+    if (e instanceof Error && CANCELLED.has(e.name)) throw new UsageError('cancelled at the prompt; nothing was generated')
+    throw e
+  }
+}
+
 /** @inquirer/prompts on stdin/stderr, so standard output carries only the generated resources. */
 export const terminalAsker: Asker = {
-  input: (q) => input(q, {output: process.stderr}),
-  select: (q) => select(q, {output: process.stderr}),
-  confirm: (q) => confirm(q, {output: process.stderr}),
+  input: (q) => unlessCancelled(input(q, {output: process.stderr})),
+  select: (q) => unlessCancelled(select(q, {output: process.stderr})),
+  confirm: (q) => unlessCancelled(confirm(q, {output: process.stderr})),
 }
 
 /** Validation of one answer: the parser of the flag, then the value checks of the parameter. */

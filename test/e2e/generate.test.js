@@ -81,3 +81,12 @@ describe('cleat generate (end-to-end)', () => {
     assert.equal(await readFile(out, 'utf8'), 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: shop\nspec:\n  mtls:\n    mode: STRICT\n')
   })
 })
+
+describe('cleat generate --from - (end-to-end)', () => {
+  it('reads a spec file from standard input', async () => {
+    const spec = 'apiVersion: cleat.dev/v1alpha1\nkind: GenerateSpec\nresources:\n- {generate: peerauthentication, namespace: shop, mode: STRICT}\n'
+    const r = await runBin(['generate', '--from', '-', '-o', 'json'], {input: spec})
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.deepEqual(JSON.parse(r.stdout).spec, {mtls: {mode: 'STRICT'}})
+  })
+})

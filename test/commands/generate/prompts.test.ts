@@ -3,7 +3,7 @@ import {describe, it} from 'node:test'
 import {confirm, input, select} from '@inquirer/prompts'
 import {render} from '@inquirer/testing'
 import {requestFromFlags} from '../../../src/cli/generate-flags.js'
-import {askParam, type Asker} from '../../../src/cli/prompts.js'
+import {askParam, unlessCancelled, type Asker} from '../../../src/cli/prompts.js'
 import {formatResources, generateResources, loadTemplate} from '../../../src/core/generate/index.js'
 
 /** What the user does at one prompt: keys to press (arrows), text to type; `bad` is typed first and must be refused. */
@@ -92,5 +92,15 @@ describe('prompts for missing values (@inquirer/prompts driven by @inquirer/test
     assert.equal(req.params.mode, 'STRICT')
     await assert.rejects(requestFromFlags('peerauthentication', {namespace: 'shop'}, asker, false), /no terminal to ask on[\s\S]*--mode/)
     await assert.rejects(requestFromFlags('peerauthentication', {namespace: 'shop', 'no-input': true}, asker, true), /--mode/)
+  })
+
+  it('leaving a prompt is a usage error (exit 64), not a crash', async () => {
+    const {answer} = await render(input as never, {message: 'Namespace'} as never)
+    ;(answer as unknown as {cancel(): void}).cancel()
+    await assert.rejects(unlessCancelled(answer as Promise<string>), (e: Error & {exitCode?: number}) => {
+      assert.equal(e.exitCode, 64)
+      assert.match(e.message, /cancelled at the prompt; nothing was generated/)
+      return true
+    })
   })
 })
