@@ -41,7 +41,7 @@ export default class VmBootstrap extends BaseCommand {
     else throw new UsageError('give --vm-name NAME, or --inventory vms.csv')
     const ca = caFilesFromFlags({caDir: flags['ca-dir'], caCert: flags['ca-cert'], caKey: flags['ca-key'], rootCert: flags['ca-dir'] ? undefined : flags['root-cert'], certChain: flags['cert-chain']})
     const needsCluster = !ca && !(flags['token-file'] && flags['root-cert'])
-    if (flags['print-token'] && (ca || rows.length !== 1)) throw new UsageError('--print-token applies to one online VM')
+    if (flags['print-token'] && (ca || rows.length !== 1 || flags.format !== 'dir')) throw new UsageError('--print-token applies to one online VM bundle written as a directory')
     const progress = createProgress(rows.length, 'bootstrapping')
     const report = await bootstrapFleet(rows, {
       outDir: flags['out-dir'], format: flags.format as BundleFormat, force: flags.force, ca, certTtlSeconds: certTtl, keyType: flags['key-type'] as KeyType,
