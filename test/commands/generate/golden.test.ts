@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict'
-import {writeFile} from 'node:fs/promises'
+import {readdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {describe, it} from 'node:test'
+import {loadCrdSchemaProvider} from '../../../src/core/validate/crd-schemas.js'
+import {validateSources} from '../../../src/core/validate/engine.js'
 import {assertGolden} from '../../helpers/golden.js'
+import {CORPUS_DIR, corpusSkip, REPO_ROOT} from '../../helpers/paths.js'
 import {runGenerate, tempDir, validateText} from './helpers.js'
 
 /** One case per generator and option family: flags → golden output, which must pass validation. */
@@ -74,5 +77,22 @@ describe('cleat generate: golden outputs (every generator and option family)', (
     const fromFlags = await runGenerate(['zero-trust', '--namespace', 'shop', '--allow', 'frontend->orders:GET,POST:/orders/*', '--allow', 'orders->payments'])
     assert.equal(fromFile.stdout, fromFlags.stdout)
     assertGolden('generate/zero-trust/issue-example.yaml', fromFile.stdout)
+  })
+})
+
+describe('cleat generate: golden outputs against the upstream Istio CRDs', () => {
+  it('every golden file and the bundled example pass the CRD schemas and CEL rules of ../shared/istio-corpus', {skip: corpusSkip}, async () => {
+    const crds = await loadCrdSchemaProvider([path.join(CORPUS_DIR, 'crds', 'istio-crds.yaml')], REPO_ROOT)
+    const dir = path.join(REPO_ROOT, 'test', 'golden', 'generate')
+    const files = (await readdir(dir, {recursive: true})).filter((f) => /\.(yaml|json)$/.test(f)).map((f) => path.join(dir, f))
+    files.push(path.join(REPO_ROOT, 'examples', 'shop.yaml'))
+    assert.ok(files.length >= CASES.length)
+    let resources = 0
+    for (const f of files) {
+      const report = validateSources([{file: f, text: await readFile(f, 'utf8')}], {schemas: crds, analyzers: []})
+      assert.deepEqual(report.diagnostics.filter((d) => d.severity === 'error'), [], f)
+      resources += report.summary.resources
+    }
+    assert.ok(resources > CASES.length)
   })
 })
