@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {readFile} from 'node:fs/promises'
-import {UsageError} from '../../core/errors.js'
+import {InputError, UsageError} from '../../core/errors.js'
 import {bootstrapFleet, caFilesFromFlags, parseInventory, type VmRow} from '../../core/vm/bootstrap.js'
 import {MAX_CERT_TTL_S, type KeyType} from '../../core/vm/pki.js'
 import {parsePairs, parsePorts} from '../../core/vm/workload-group.js'
@@ -35,7 +35,7 @@ export default class VmBootstrap extends BaseCommand {
     }
     let rows: VmRow[]
     if (flags.inventory) rows = parseInventory(await readFile(flags.inventory, 'utf8').catch(() => {
-      throw new UsageError(`cannot read --inventory ${flags.inventory}`)
+      throw new InputError(`cannot read --inventory ${flags.inventory}`)
     }), flags.inventory).map((r) => ({...base, ...r}))
     else if (flags['vm-name']) rows = [{...base, vmName: flags['vm-name']}]
     else throw new UsageError('give --vm-name NAME, or --inventory vms.csv')

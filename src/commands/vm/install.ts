@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {execa} from 'execa'
 import os from 'node:os'
 import {applyInstall, describeAction, missingOwnerWarning, planInstall, readIstioProxyOwner, serviceSteps} from '../../core/vm/install.js'
+import {UsageError} from '../../core/errors.js'
 import {openBundle} from '../../core/vm/write.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {writeErr, writeOut} from '../../cli/io.js'
@@ -30,6 +31,7 @@ export default class VmInstall extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(VmInstall)
+    if (flags.root === '/' && !flags['dry-run'] && process.getuid?.() !== 0) throw new UsageError('installing into / needs root: run it with sudo, or pass --root DIR (or --dry-run)')
     const {dir, cleanup} = await openBundle(args.bundle, os.tmpdir())
     try {
       const plan = await planInstall(dir, flags.root, new Date())

@@ -1,5 +1,6 @@
 import {chmod, mkdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
+import {isCleatError, UsageError} from '../errors.js'
 import {exists, FileExistsError, writeFileAtomic} from '../fs/atomic-write.js'
 
 /** One file a planner wants written: a path relative to the output directory, its bytes and mode. */
@@ -27,6 +28,21 @@ export async function ensureDir(dir: string, own: boolean): Promise<void> {
  * any target exists (all targets are checked first, so a refusal never leaves a half-written set).
  */
 export async function writePlannedFiles(dir: string, files: readonly PlannedFile[], opts: {force?: boolean} = {}): Promise<string[]> {
+  return withWriteErrors(dir, () => writeAll(dir, files, opts))
+}
+
+/** File-system failures while writing outputs (EACCES, ENOSPC, EROFS, ENOTDIR…) become a clear usage error. */
+export async function withWriteErrors<T>(where: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f()
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (isCleatError(e) || typeof code !== 'string') throw e
+    throw new UsageError(`cannot write ${(e as NodeJS.ErrnoException).path ?? where}: ${code} (${(e as Error).message.split(':')[0]})`, ['choose another output directory, or fix its permissions'])
+  }
+}
+
+async function writeAll(dir: string, files: readonly PlannedFile[], opts: {force?: boolean}): Promise<string[]> {
   if (!opts.force) {
     for (const f of files) {
       const target = path.join(dir, f.path)

@@ -10,6 +10,7 @@ import type {Diagnostic} from '../diagnostics/diagnostic.js'
 import {InputError} from '../errors.js'
 import {exists, writeFileAtomic} from '../fs/atomic-write.js'
 import {HOSTS_BEGIN, HOSTS_END, PLACED_DIRS, PLACEMENTS, type BundleManifest} from './bundle.js'
+import {withWriteErrors} from './files.js'
 import {verifyBundle} from './verify.js'
 
 export type InstallAction =
@@ -123,6 +124,10 @@ async function mkdirs(root: string, dest: string, mode: number): Promise<void> {
 
 /** Apply planned actions. `owners` (istio-proxy ids) is given only when running as root on the real machine. */
 export async function applyInstall(plan: InstallPlan, root: string, owners: Owners | null): Promise<void> {
+  return withWriteErrors(root, () => applyActions(plan, root, owners))
+}
+
+async function applyActions(plan: InstallPlan, root: string, owners: Owners | null): Promise<void> {
   const at = (p: string) => path.join(root, p)
   const own = async (p: string, owner: string) => {
     if (owners) await chown(p, owner === 'istio-proxy' ? owners.uid : 0, owner === 'istio-proxy' ? owners.gid : 0)

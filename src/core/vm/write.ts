@@ -6,7 +6,7 @@ import * as tar from 'tar'
 import {exists, FileExistsError, writeFileAtomic} from '../fs/atomic-write.js'
 import {InputError} from '../errors.js'
 import type {BundlePlan} from './bundle.js'
-import {ensureDir, MODE, writePlannedFiles} from './files.js'
+import {ensureDir, MODE, withWriteErrors, writePlannedFiles} from './files.js'
 
 export type BundleFormat = 'dir' | 'tar' | 'cloud-init'
 export const BUNDLE_FORMATS: readonly BundleFormat[] = ['dir', 'tar', 'cloud-init']
@@ -38,6 +38,10 @@ export function renderCloudInit(plan: BundlePlan): string {
 
 /** Write one planned bundle in the given format; returns the path written. Refuses to overwrite without force. */
 export async function writeBundle(plan: BundlePlan, outDir: string, format: BundleFormat, force: boolean): Promise<string> {
+  return withWriteErrors(outDir, () => writeBundleAs(plan, outDir, format, force))
+}
+
+async function writeBundleAs(plan: BundlePlan, outDir: string, format: BundleFormat, force: boolean): Promise<string> {
   await ensureDir(outDir, false)
   const target = bundleTarget(outDir, plan.vmName, format)
   if (!force && (await exists(target))) throw new FileExistsError(target)

@@ -30,6 +30,10 @@ describe('cleat vm group', () => {
     assert.equal((await runCli([...base, '-s', 'w', '--probe-http', 'healthz'])).exitCode, 64)
     assert.equal((await runCli([...base, '-s', 'w', '--probe-tcp', '80', '--probe-exec', 'true'])).exitCode, 64)
     assert.equal((await runCli([...base, '-s', 'w', '--port', 'http=99999'])).exitCode, 64)
+    // the engine rejects what the flags would produce
+    const bad = await runCli([...base, '-s', 'w', '--label', 'bad key=x'])
+    assert.equal(bad.exitCode, 64)
+    assert.match(bad.stderr, /CL2007 label key "bad key" is invalid/)
   })
 })
 
@@ -100,6 +104,12 @@ describe('cleat vm ca init / bootstrap / verify / install (offline)', () => {
     const r = await runCli(['vm', 'bootstrap', '--vm-name', 'a', '--out-dir', work, '-n', 'a', '-s', 'b', '--kubeconfig', path.join(work, 'missing-kubeconfig')])
     assert.equal(r.exitCode, 65)
     assert.doesNotMatch(r.stderr, /\n\s+at /)
+    // an output directory that cannot be created is a clear error, not a crash
+    const blocker = path.join(work, 'file-not-dir')
+    await writeFile(blocker, 'x')
+    const w = await runCli(['vm', 'ca', 'init', '--out-dir', path.join(blocker, 'ca')])
+    assert.equal(w.exitCode, 64)
+    assert.match(w.stderr, /cannot write .*ENOTDIR/)
   })
 })
 

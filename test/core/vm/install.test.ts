@@ -4,7 +4,7 @@ import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {describe, it} from 'node:test'
 import {promisify} from 'node:util'
-import {applyInstall, mergeHostsBlock, planInstall, removeHostsBlock, serviceSteps} from '../../../src/core/vm/install.js'
+import {applyInstall, mergeHostsBlock, planInstall, readIstioProxyOwner, removeHostsBlock, serviceSteps} from '../../../src/core/vm/install.js'
 import {verifyInstalled} from '../../../src/core/vm/verify.js'
 import {offlineBundle, snapshotTree} from './fixtures.js'
 import {tempDir} from './openssl.js'
@@ -89,6 +89,20 @@ describe('vm install --root', () => {
     const plan = await install(dir, root)
     assert.equal(plan.actions.length, 3)
     assert.deepEqual((await verifyInstalled(dir, root, {now: new Date()})).diagnostics.filter((d) => d.severity === 'error'), [])
+  })
+
+  it('owners: istio-proxy from ROOT/etc/passwd owns the credentials, root the configuration', {skip: process.getuid?.() !== 0 ? 'needs root to chown' : false}, async () => {
+    const {dir} = await offlineBundle()
+    const root = await freshRoot()
+    await writeFile(path.join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\nistio-proxy:x:1337:1337::/var/lib/istio:/usr/sbin/nologin\n')
+    const owners = await readIstioProxyOwner(root)
+    assert.deepEqual(owners, {uid: 1337, gid: 1337})
+    await applyInstall(await planInstall(dir, root, new Date()), root, owners)
+    const {stat} = await import('node:fs/promises')
+    assert.equal((await stat(path.join(root, 'etc/certs/key.pem'))).uid, 1337)
+    assert.equal((await stat(path.join(root, 'etc/certs'))).gid, 1337)
+    assert.equal((await stat(path.join(root, 'var/lib/istio/envoy/cluster.env'))).uid, 0)
+    assert.equal(await readIstioProxyOwner(await freshRoot()), null)
   })
 
   it('hosts block merge: replaces an old block, keeps other lines, removable', () => {
