@@ -7,7 +7,7 @@ import {
   type GenerateRequest, type GeneratorKind, type OutputFormat, type Params, type Template,
 } from '../core/generate/index.js'
 import {isInteractive, readAllStdin, writeErr, writeOut} from './io.js'
-import {askParam, terminalAsker, type Asker} from './prompts.js'
+import {askParam, chooseGenerator, terminalAsker, type Asker} from './prompts.js'
 
 type FlagValues = Record<string, unknown>
 
@@ -97,7 +97,7 @@ export async function requestFromFlags(kind: GeneratorKind, flags: FlagValues, a
 }
 
 /** `cleat generate [KIND]`: requests (spec file or flags) → checked resources → stdout or files. */
-export async function runGenerate(kind: GeneratorKind | undefined, flags: FlagValues, asker?: Asker): Promise<void> {
+export async function runGenerate(kind: GeneratorKind | undefined, flags: FlagValues, asker: Asker = terminalAsker, interactive = isInteractive()): Promise<void> {
   let requests: GenerateRequest[]
   const fromSpec = typeof flags.from === 'string'
   if (fromSpec) {
@@ -113,8 +113,9 @@ export async function runGenerate(kind: GeneratorKind | undefined, flags: FlagVa
     }
     if (requests.length === 0) throw new UsageError(`${String(flags.from)} has no ${kind} entries`, [`use cleat generate --from ${String(flags.from)} for all of its resources`])
   } else {
+    if (!kind && interactive && flags['no-input'] !== true) kind = await chooseGenerator(asker)
     if (!kind) throw new UsageError('nothing to generate: give a spec file (--from FILE) or name a generator', ['cleat generate virtualservice|destinationrule|authorizationpolicy|peerauthentication|zero-trust --help'])
-    requests = [await requestFromFlags(kind, flags, asker)]
+    requests = [await requestFromFlags(kind, flags, asker, interactive)]
   }
   const result = generateResources(requests)
   if (result.errors.length) {

@@ -1,6 +1,6 @@
 import {confirm, input, select} from '@inquirer/prompts'
 import {UsageError} from '../core/errors.js'
-import {checkParamValue, valueFromRaw, type GeneratorKind, type ParamSpec, type RawValue} from '../core/generate/index.js'
+import {checkParamValue, COMMAND_KINDS, loadTemplate, valueFromRaw, type GeneratorKind, type ParamSpec, type RawValue} from '../core/generate/index.js'
 
 /**
  * Asking for missing generator values on a terminal. The questions come from the same parameter table
@@ -18,7 +18,7 @@ export interface InputQuestion {
 export interface SelectQuestion {
   message: string
   default?: string
-  choices: {name: string; value: string}[]
+  choices: {name: string; value: string; description?: string}[]
 }
 
 export interface ConfirmQuestion {
@@ -95,4 +95,13 @@ export async function askParam(kind: GeneratorKind, p: ParamSpec, def: unknown, 
     required: true,
     validate: (a) => (a.trim() === '' ? 'a value is required' : (answerProblem(kind, p, a) ?? true)),
   })
+}
+
+/** `cleat generate` on a terminal without --from: pick a generator from a list. */
+export async function chooseGenerator(asker: Asker = terminalAsker): Promise<GeneratorKind> {
+  const kind = await asker.select({
+    message: 'What should cleat generate?',
+    choices: COMMAND_KINDS.map((k) => ({name: k, value: k, description: loadTemplate(k).description})),
+  })
+  return kind as GeneratorKind
 }

@@ -61,5 +61,14 @@ export async function writeOutputFiles(files: readonly OutputFile[], opts: {cwd:
       throw new UsageError(`${existing.length === 1 ? `${existing[0]} already exists` : `these files already exist: ${existing.join(', ')}`}; nothing was written`, ['rerun with --force to replace them'])
     }
   }
-  for (const f of files) await writeFileAtomic(path.resolve(opts.cwd, f.file), f.text, {force: opts.force})
+  for (const f of files) {
+    try {
+      await writeFileAtomic(path.resolve(opts.cwd, f.file), f.text, {force: opts.force})
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (typeof code !== 'string') throw e
+      const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is not a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code
+      throw new UsageError(`cannot write ${f.file}: ${why}`, ['choose another --out-file or --out-dir'])
+    }
+  }
 }

@@ -75,4 +75,15 @@ describe('cleat generate: output targets', () => {
     assert.equal(many.items.length, 4)
     assert.deepEqual(Object.keys(many.items[2]), ['apiVersion', 'kind', 'metadata', 'spec'])
   })
+
+  it('a target that cannot be written is a clear usage error, not a crash', async () => {
+    const dir = await tempDir()
+    await writeFile(path.join(dir, 'file'), 'x\n')
+    const r = await runGenerate([...ZT, '--out-file', path.join(dir, 'file', 'zt.yaml')])
+    assert.equal(r.exitCode, 64)
+    assert.match(r.stderr, /cannot write .*zt\.yaml: a parent is not a directory/)
+    const isDir = await runGenerate([...ZT, '--out-file', dir, '--force'])
+    assert.equal(isDir.exitCode, 64)
+    assert.match(isDir.stderr, /cannot write .*: it is a directory/)
+  })
 })

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {confirm, input, select} from '@inquirer/prompts'
 import {render} from '@inquirer/testing'
-import {requestFromFlags} from '../../../src/cli/generate-flags.js'
+import {requestFromFlags, runGenerate} from '../../../src/cli/generate-flags.js'
+import {setOutputSink} from '../../../src/cli/io.js'
 import {askParam, unlessCancelled, type Asker} from '../../../src/cli/prompts.js'
 import {formatResources, generateResources, loadTemplate} from '../../../src/core/generate/index.js'
 
@@ -102,5 +103,19 @@ describe('prompts for missing values (@inquirer/prompts driven by @inquirer/test
       assert.match(e.message, /cancelled at the prompt; nothing was generated/)
       return true
     })
+  })
+
+  it('cleat generate on a terminal without --from offers the generators, then asks that generator\'s questions', async () => {
+    const {asker, screens} = scripted([{keys: ['down', 'down', 'down']}, {text: 'shop'}, {}])
+    let out = ''
+    const restore = setOutputSink({out: (t) => (out += t), err: () => undefined})
+    try {
+      await runGenerate(undefined, {output: 'yaml'}, asker, true)
+    } finally {
+      restore()
+    }
+    assert.match(screens[0]!, /What should cleat generate\?/)
+    assert.match(screens[0]!, /zero-trust/)
+    assert.equal(out, 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: shop\nspec:\n  mtls:\n    mode: STRICT\n')
   })
 })
