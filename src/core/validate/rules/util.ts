@@ -42,7 +42,8 @@ export function hasItems(o: Obj | undefined, key: string): boolean {
 
 /** Escape one JSON pointer segment. */
 export function esc(seg: string | number): string {
-  return typeof seg === 'number' ? String(seg) : seg.replaceAll('~', '~0').replaceAll('/', '~1')
+  if (typeof seg === 'number') return String(seg)
+  return seg.indexOf('~') < 0 && seg.indexOf('/') < 0 ? seg : seg.replaceAll('~', '~0').replaceAll('/', '~1')
 }
 
 /** Append segments to a JSON pointer. */

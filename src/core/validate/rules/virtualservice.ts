@@ -104,6 +104,9 @@ export {isCidr}
  * or one whose URI is already covered by an earlier prefix match that has no other extra condition.
  */
 function checkIneffectiveMatches(out: Out, http: readonly unknown[]): void {
+  let total = 0
+  for (const h of http) total += list(obj(h)?.match).length
+  if (total < 2) return
   const seen: {json: string; m: Record<string, unknown>; where: string}[] = []
   http.forEach((h, i) => {
     list(obj(h)?.match).forEach((mv, j) => {
