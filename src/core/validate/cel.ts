@@ -237,10 +237,10 @@ function pointerOf(keys: readonly (string | number)[]): string {
 
 let builtin: Map<string, CelRuleSet> | undefined
 
-/** The CEL rules of Istio's CRDs for the built-in schemas (`schemas/istio/cel-rules.json`), per kind. */
+/** The CEL rules of Istio's CRDs for the built-in schemas (`schemas/cel/istio-rules.json`), per kind. */
 export function builtinCelRules(): Map<string, CelRuleSet> {
   if (builtin) return builtin
-  const file = path.join(packageDir(), 'schemas', 'istio', 'cel-rules.json')
+  const file = path.join(packageDir(), 'schemas', 'cel', 'istio-rules.json')
   const data = JSON.parse(readFileSync(file, 'utf8')) as {rules: Record<string, CelRuleSpec[]>}
   builtin = new Map(Object.entries(data.rules).map(([kind, rules]) => [kind, new CelRuleSet(rules)]))
   return builtin

@@ -5,7 +5,7 @@ import {field, markCelReported, obj} from './util.js'
 
 /**
  * The CRDs' CEL rules (x-kubernetes-validations). With the built-in schemas, Istio's rules from
- * schemas/istio/cel-rules.json are evaluated here; with --crds, the schema provider has already
+ * schemas/cel/istio-rules.json are evaluated here; with --crds, the schema provider has already
  * evaluated the given CRDs' rules and this rule reports what it found.
  */
 export const celRule: Rule = {
