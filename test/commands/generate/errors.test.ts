@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
+import {readdir} from 'node:fs/promises'
+import path from 'node:path'
 import {describe, it} from 'node:test'
-import {runGenerate} from './helpers.js'
+import {runGenerate, tempDir} from './helpers.js'
 
 const VS = ['virtualservice', '--name', 'reviews', '--namespace', 'shop', '--host', 'reviews']
 
@@ -113,5 +115,14 @@ describe('cleat generate: values are checked before anything is generated', () =
     const r = await runGenerate([])
     assert.equal(r.exitCode, 64)
     assert.match(r.stderr, /nothing to generate: give a spec file \(--from FILE\) or name a generator/)
+  })
+
+  it('runs the output through the validation engine and writes nothing that Istio would reject', async () => {
+    // '*' passes the host syntax check, but Istio rejects it on a VirtualService applied to the sidecars.
+    const dir = await tempDir()
+    const r = await runGenerate(['virtualservice', '--name', 'catch-all', '-n', 'shop', '--host', '*', '--destination', 'reviews', '--out-file', path.join(dir, 'vs.yaml')])
+    assert.equal(r.exitCode, 64)
+    assert.match(r.stderr, /CL7020 VirtualService shop\/catch-all spec\.hosts\[0\]: .*\(CL2\d{3}\)/)
+    assert.deepEqual(await readdir(dir), [])
   })
 })
