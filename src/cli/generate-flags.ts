@@ -80,7 +80,7 @@ export async function requestFromFlags(kind: GeneratorKind, flags: FlagValues, a
     const p = r.missing[0]!
     const raw = await askParam(kind, p, defaultOf(p, r.params), asker)
     const v = valueFromRaw(p, raw)
-    if (v.problems.length || v.value === undefined) throw new UsageError(`${p.flag}: ${v.problems[0]?.message ?? 'no value'}`)
+    if (v.problems.length || v.value === undefined) throw new UsageError(`--${p.flag}: ${v.problems[0]?.message ?? 'no value'}`)
     given[p.name] = v.value
     r = resolveParams(t, given, opts)
   }
