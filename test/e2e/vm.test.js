@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
-import {runBin} from '../helpers/cli-process.js'
+import {BIN, runBin} from '../helpers/cli-process.js'
 
 const sh = promisify(execFile)
 
@@ -67,6 +67,23 @@ describe('cleat vm (end to end)', () => {
     await sh('sh', [path.join(bundle, 'install.sh'), '--root', r2], {env: {...process.env, ...env()}})
     await sh('sh', [path.join(bundle, 'install.sh'), '--root', r2], {env: {...process.env, ...env()}})
     assert.deepEqual((await calls()).slice(before), ['enable istio', 'restart istio', 'is-active --quiet istio'])
+  })
+
+  it('--inventory: one bundle per row; a progress bar on stderr only when it is a terminal', async () => {
+    const csv = path.join(work, 'vms.csv')
+    await writeFile(csv, 'vm_name,vm_ip\n' + Array.from({length: 12}, (_, i) => `inv-${i},10.9.0.${i + 1}`).join('\n') + '\n')
+    const args = ['--inventory', csv, '-n', 'shop', '-s', 'inv', '--istiod-address', 'istiod.example.com', '--ca-dir', path.join(work, 'ca')]
+    const plain = await runBin(['vm', 'bootstrap', ...args, '--out-dir', path.join(work, 'inv1')])
+    assert.equal(plain.exitCode, 0, plain.stderr)
+    assert.equal(plain.stdout.trim().split('\n').length, 12)
+    assert.doesNotMatch(plain.stderr, /bootstrapping \[/)
+    assert.match(plain.stderr, /warning: CL4050 12 VMs share the service account shop\/inv/)
+    const hasScript = await sh('sh', ['-c', 'command -v script']).then(() => true, () => false)
+    if (!hasScript) return
+    // `script` gives the child a pseudo-terminal: the bar is drawn on stderr
+    const cmd = [process.execPath, BIN, 'vm', 'bootstrap', ...args, '--out-dir', path.join(work, 'inv2')].map((a) => `'${a}'`).join(' ')
+    const tty = await sh('script', ['-qec', `${cmd} >/dev/null`, '/dev/null'])
+    assert.match(tty.stdout, /bootstrapping \[.*\] \d+\/12/)
   })
 
   it('--help lists the exit codes', async () => {

@@ -4,7 +4,7 @@
  */
 import {readFile, readdir} from 'node:fs/promises'
 import path from 'node:path'
-import type {Diagnostic} from '../diagnostics/diagnostic.js'
+import {sortDiagnostics, type Diagnostic} from '../diagnostics/diagnostic.js'
 import {InputError, UsageError} from '../errors.js'
 import {exists, FileExistsError} from '../fs/atomic-write.js'
 import {parseIstiodAddress, parseMeshConfig, type IstiodAddress} from './agent-config.js'
@@ -345,9 +345,9 @@ export async function bootstrapFleet(rows: readonly VmRow[], s: BootstrapSetting
   if (generated.length > 1) {
     const rest = diagnostics.filter((d) => d.code !== 'CL4053')
     rest.push({...generated[0]!, message: `${generated.length} VM keys were generated here and written to key.pem (0600) in their bundles; use --csr to keep keys on the VMs`})
-    return {results, diagnostics: rest}
+    return {results, diagnostics: sortDiagnostics(rest)}
   }
-  return {results, diagnostics}
+  return {results, diagnostics: sortDiagnostics(diagnostics)}
 }
 
 function meshTrustDomain(mesh: Record<string, unknown> | null): string | null {
