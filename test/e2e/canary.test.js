@@ -70,7 +70,7 @@ function runAndSignal(args, when, sig) {
 }
 
 describe('cleat canary (end to end)', () => {
-  it('SIGINT during the bake with --on-interrupt pause: exit 10, weights kept, state Paused; resume continues', async () => {
+  it('SIGINT during the bake with --on-interrupt pause: exit 10, weights kept, state Paused, lock released', async () => {
     const f = await temp()
     const r = await runAndSignal(['canary', 'run', '-f', f, '--stable', 'v1', '--canary', 'v2', '--bake', '20s', '--on-interrupt', 'pause'], /baking 30 %/, 'SIGINT')
     assert.equal(r.exitCode, 10, `${r.stdout}\n${r.stderr}`)

@@ -173,8 +173,10 @@ async function commit(ctx: CanaryContext, sess: Session, state: CanaryState | nu
     if (e instanceof CasConflict) await explainConflict(ctx, sess.state)
     throw e
   }
+  const hadLock = sess.state?.lock?.holder === ctx.holder
   sess.snap = {...sess.snap, rawState: next ? encodeState(next) : null}
   sess.state = next
+  if (hadLock && !next?.lock) await releaseLease(ctx)
   if (o.split) {
     const w = [...r.weights]
     w[r.stableIdx] = o.split.stable
@@ -214,7 +216,12 @@ async function takeLock(ctx: CanaryContext, sess: Session, extraSeconds: number)
     throw new LockHeldError(`the lock of ${other.holder} expired at ${other.expires} (did that run die?)`, ['take it over with --force-unlock once you are sure it is gone'])
   if (other) ctx.log({kind: 'warn', message: `taking over the expired lock of ${other.holder}`})
   if (ctx.target.acquireLease) await ctx.target.acquireLease(ctx.holder, ctx.lockTtlSeconds + extraSeconds, ctx.forceUnlock)
-  await commit(ctx, sess, s, {keepLock: true, lockExtraSeconds: extraSeconds})
+  try {
+    await commit(ctx, sess, s, {keepLock: true, lockExtraSeconds: extraSeconds})
+  } catch (e) {
+    await releaseLease(ctx)
+    throw e
+  }
   await ctx.boundary?.('after-lock')
 }
 
@@ -313,7 +320,6 @@ async function rollback(ctx: CanaryContext, sess: Session, reason: string, exitC
   const s = requireState(ctx, sess)
   const next = applyRollback(s, reason, exitCode, ctx.now(), results)
   await commit(ctx, sess, next, {split: s.snapshot.weights})
-  await releaseLease(ctx)
   ctx.log({kind: 'warn', message: `rolled back to ${splitText(s.snapshot.weights)}: ${reason}`})
   return {exitCode, message: `rolled back to ${splitText(s.snapshot.weights)}: ${reason}`, state: sess.state, diagnostics: [], results}
 }
@@ -374,7 +380,6 @@ async function doJudge(ctx: CanaryContext, sess: Session, keepLock: boolean): Pr
   const next = applyJudgement(s, judgement, results, ctx.now())
   const stays = keepLock && next.phase === 'Passed'
   await commit(ctx, sess, next, {keepLock: stays})
-  if (!stays) await releaseLease(ctx)
   const diagnostics = results.filter((r) => r.verdict === 'no-data' || r.verdict === 'invalid').map((r) => diag(r.verdict === 'invalid' ? 'CL5042' : 'CL5041', {message: `${r.name}: ${r.detail ?? r.verdict}`, severity: 'warning'}))
   if (next.phase === 'Paused') return {...pausedOutcome(next), message: `paused at ${weight} % (${next.pause?.reason}): ${judgement.verdict === 'no-data' ? judgement.reason : 'manual gate'}`, diagnostics, results}
   if (next.phase === 'Succeeded') return {...outcomeOf(next), results, diagnostics}
@@ -458,7 +463,6 @@ async function pauseAfterInterrupt(ctx: CanaryContext, sess: Session, how: 'paus
   if (how === 'rollback') return rollback(ctx, sess, 'interrupted (SIGINT/SIGTERM) with --on-interrupt rollback', EXIT.CANARY_ROLLED_BACK_PREFLIGHT)
   const next = applyPause(s, 'interrupt', ctx.now())
   await commit(ctx, sess, next)
-  await releaseLease(ctx)
   return {...pausedOutcome(next), message: `interrupted: paused at ${s.plan.steps[s.step]} %; continue with \`cleat canary resume\``}
 }
 

@@ -59,7 +59,8 @@ export interface LiveTargetOptions {
 export class LiveTarget implements CanaryTarget {
   readonly mode = 'live' as const
   private count = 0
-  private leaseVersion: string | undefined
+  private last: Obj | null = null
+  private lease: LeaseLike | null = null
   constructor(
     private readonly api: LiveKubeApi,
     private readonly opts: LiveTargetOptions,
@@ -89,7 +90,13 @@ export class LiveTarget implements CanaryTarget {
       if (statusOf(e) === 404) throw new InputError(`${this.describe()} does not exist`)
       throw e
     }
+    this.last = vs
     return {vs, namespace: this.opts.namespace, name: this.opts.name, rawState: rawStateOf(vs)}
+  }
+
+  /** The object as last read or written, when its state annotation is the expected one (saves a GET per write). */
+  private lastIf(rawState: string | null): Obj | null {
+    return this.last && rawStateOf(this.last) === rawState ? this.last : null
   }
 
   async destinationRules(): Promise<Obj[]> {
@@ -107,7 +114,8 @@ export class LiveTarget implements CanaryTarget {
   }
 
   async write(w: TargetWrite): Promise<void> {
-    const snap = await this.read()
+    const base = this.lastIf(w.expectRawState) ?? (await this.read()).vs
+    const snap = {vs: base}
     const ann = isObj(snap.vs.metadata) && isObj((snap.vs.metadata as Obj).annotations) ? ((snap.vs.metadata as Obj).annotations as Obj) : null
     const annPath = `/metadata/annotations/${escapeToken(STATE_ANNOTATION)}`
     const ops: PatchOp[] = []
@@ -125,8 +133,9 @@ export class LiveTarget implements CanaryTarget {
       else ops.push({op: 'remove', path: annPath})
     }
     try {
-      await this.api.patchCustomObjectJson(this.ref(), ops)
+      this.last = await this.api.patchCustomObjectJson(this.ref(), ops)
     } catch (e) {
+      this.last = null
       const st = statusOf(e)
       if (st === 422 || st === 409) throw new CasConflict(`the VirtualService changed since it was read (${(e as Error).message})`)
       throw e
@@ -139,6 +148,16 @@ export class LiveTarget implements CanaryTarget {
     const name = this.leaseName()
     const now = new Date(this.opts.now())
     const spec = {holderIdentity: holder, leaseDurationSeconds: Math.ceil(ttlSeconds), acquireTime: now, renewTime: now}
+    // Renewing our own Lease: replace the copy we hold (a 409 means someone else touched it).
+    if (this.lease?.spec?.holderIdentity === holder) {
+      try {
+        this.lease = await this.api.replaceLease(ns, name, {metadata: this.lease.metadata, spec: {...this.lease.spec, leaseDurationSeconds: Math.ceil(ttlSeconds), renewTime: now}})
+        return
+      } catch (e) {
+        if (statusOf(e) !== 409) throw e
+        this.lease = null
+      }
+    }
     let current: LeaseLike | null = null
     try {
       current = await this.api.getLease(ns, name)
@@ -147,8 +166,7 @@ export class LiveTarget implements CanaryTarget {
     }
     if (!current) {
       try {
-        const made = await this.api.createLease(ns, {metadata: {name, namespace: ns, labels: {'app.kubernetes.io/managed-by': 'cleat'}}, spec: {...spec, leaseTransitions: 0}})
-        this.leaseVersion = made.metadata?.resourceVersion
+        this.lease = await this.api.createLease(ns, {metadata: {name, namespace: ns, labels: {'app.kubernetes.io/managed-by': 'cleat'}}, spec: {...spec, leaseTransitions: 0}})
         return
       } catch (e) {
         if (statusOf(e) === 409) throw new LockHeldError(`another run created the Lease ${ns}/${name} at the same time`)
@@ -163,11 +181,10 @@ export class LiveTarget implements CanaryTarget {
       if (!force) throw new LockHeldError(`the Lease ${ns}/${name} of ${h} expired at ${new Date(expires).toISOString()}`, ['take it over with --force-unlock'])
     }
     try {
-      const made = await this.api.replaceLease(ns, name, {
+      this.lease = await this.api.replaceLease(ns, name, {
         metadata: {...current.metadata, name, namespace: ns},
         spec: {...spec, leaseTransitions: (current.spec?.leaseTransitions ?? 0) + (h === holder ? 0 : 1)},
       })
-      this.leaseVersion = made.metadata?.resourceVersion
     } catch (e) {
       if (statusOf(e) === 409) throw new LockHeldError(`another run took the Lease ${ns}/${name} at the same time`)
       throw e
@@ -177,6 +194,12 @@ export class LiveTarget implements CanaryTarget {
   async releaseLease(holder: string): Promise<void> {
     const ns = this.opts.namespace
     const name = this.leaseName()
+    const release = (l: LeaseLike) => this.api.replaceLease(ns, name, {metadata: l.metadata, spec: {...l.spec, holderIdentity: undefined, leaseDurationSeconds: undefined}})
+    if (this.lease?.spec?.holderIdentity === holder) {
+      const ok = await release(this.lease).then(() => true, () => false)
+      this.lease = null
+      if (ok) return
+    }
     let current: LeaseLike
     try {
       current = await this.api.getLease(ns, name)
@@ -184,8 +207,7 @@ export class LiveTarget implements CanaryTarget {
       return
     }
     if (current.spec?.holderIdentity !== holder) return
-    await this.api.replaceLease(ns, name, {metadata: current.metadata, spec: {...current.spec, holderIdentity: undefined, leaseDurationSeconds: undefined}}).catch(() => undefined)
-    void this.leaseVersion
+    await release(current).catch(() => undefined)
   }
 
   async preview(routeIndex: number, set: {destIndex: number; value: number}[]): Promise<string> {

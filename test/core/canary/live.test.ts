@@ -158,3 +158,15 @@ test('live: missing DestinationRule subset fails preflight (21) without writing'
   assert.ok(o.diagnostics.some((d) => d.code === 'CL5010'))
   assert.equal(srv.writes().length, 0)
 })
+
+test('live: each step releases the Lease, so the next CI job (another holder) can step', async () => {
+  srv.state.put(vs('r6'))
+  await startCanary(testContext(target('r6')), startOptions())
+  const a = await stepCanary(testContext(target('r6'), {holder: 'job-a'}))
+  assert.equal(a.exitCode, EXIT.OK, a.message)
+  const lease = srv.state.get('leases.coordination.k8s.io', 'shop', 'canary-r6') as {spec?: {holderIdentity?: string}}
+  assert.equal(lease.spec?.holderIdentity, undefined)
+  const b = await stepCanary(testContext(target('r6'), {holder: 'job-b'}))
+  assert.equal(b.exitCode, EXIT.OK, b.message)
+  assert.deepEqual(weights(live('r6')), [0, 100])
+})
