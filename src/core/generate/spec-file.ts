@@ -7,7 +7,7 @@ import {isObj} from '../model/resource.js'
 import {translateSchemaErrors} from '../validate/schema-errors.js'
 import {describeMissing, locateProblem, type GenerateRequest, type Origin} from './plan.js'
 import {resolveParams} from './resolve.js'
-import {isGeneratorKind, loadTemplate, specValidator, type Params} from './template.js'
+import {isGeneratorKind, loadTemplate, specValidator, type Params, type Template} from './template.js'
 
 export interface SpecReadResult {
   requests: GenerateRequest[]
@@ -17,10 +17,18 @@ export interface SpecReadResult {
   unreadable: boolean
 }
 
-/** Apply the spec's `defaults` to an entry that does not set them (only fields its generator has). */
-function withDefaults(entry: Params, defaults: Params, paramNames: ReadonlySet<string>): Params {
+/**
+ * Apply the spec's `defaults` to an entry that does not set them (only fields its generator has, and not
+ * where another field of the entry fixes the value: a meshWide policy lives in the root namespace).
+ */
+function withDefaults(entry: Params, defaults: Params, t: Template): Params {
   const out: Params = {...entry}
-  for (const [k, v] of Object.entries(defaults)) if (paramNames.has(k) && out[k] === undefined) out[k] = v
+  for (const [k, v] of Object.entries(defaults)) {
+    const p = t.params.find((x) => x.name === k)
+    if (!p || out[k] !== undefined) continue
+    if (p.defaultWhen && Object.keys(p.defaultWhen).some((c) => entry[c] !== undefined && entry[c] !== false)) continue
+    out[k] = v
+  }
   return out
 }
 
@@ -49,7 +57,7 @@ export function specRequests(doc: ParsedDoc): {requests: GenerateRequest[]; diag
     for (const k of unknown) {
       diagnostics.push(locateProblem(t, origin, {code: 'CL7011', pointer: `/${k}`, message: `unknown field for the ${kind} generator (known: ${t.params.map((p) => p.name).join(', ')})`}))
     }
-    const {params, missing} = resolveParams(t, withDefaults(given, defaults, new Set(t.params.map((p) => p.name))), {acceptDefaults: true})
+    const {params, missing} = resolveParams(t, withDefaults(given, defaults, t), {acceptDefaults: true})
     for (const p of missing) diagnostics.push(locateProblem(t, origin, {code: 'CL7001', pointer: '', message: `missing required field ${describeMissing(p, origin)}`}))
     if (unknown.length === 0 && missing.length === 0) requests.push({kind, params, origin})
   })

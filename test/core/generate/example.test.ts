@@ -68,4 +68,13 @@ describe('the bundled example', () => {
     const report = validateSources([{file: SPEC, text: await readFile(path.join(REPO_ROOT, SPEC), 'utf8')}])
     assert.deepEqual(report.diagnostics, [])
   })
+
+  it('spec defaults fill entries, except where another field fixes the value (mesh-wide policies)', () => {
+    const text = 'apiVersion: cleat.dev/v1alpha1\nkind: GenerateSpec\ndefaults: {namespace: shop, rootNamespace: mesh-root, trustDomain: example.org}\nresources:\n- {generate: peerauthentication, meshWide: true, mode: STRICT}\n- {generate: peerauthentication, mode: PERMISSIVE}\n- {generate: zero-trust, allow: [{from: [a], to: b}]}\n'
+    const spec = specRequests(parseSource({file: 'd.spec.yaml', text}).docs[0]!)
+    assert.deepEqual(spec.diagnostics, [])
+    assert.deepEqual(spec.requests.map((r) => r.params.namespace), ['mesh-root', 'shop', 'shop'])
+    assert.equal(spec.requests[2]!.params.trustDomain, 'example.org')
+    assert.equal(spec.requests[1]!.params.rootNamespace, 'mesh-root')
+  })
 })
