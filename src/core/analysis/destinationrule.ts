@@ -3,7 +3,7 @@ import type {Inventory, Workload} from '../model/inventory.js'
 import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
 import {asObj, meshIndex, objList, stringMap, type MeshIndex, type MeshService} from './mesh-index.js'
-import {effectiveMtls} from './mtls-mode.js'
+import {anyPolicyMode, effectiveMtls} from './mtls-mode.js'
 
 const TOPOLOGY_PREFIX = 'topology.kubernetes.io/'
 
@@ -121,9 +121,13 @@ export const mtlsConflictAnalyzer: CleatAnalyzer = {
   istioAnalyzers: [],
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
+    // A conflict needs a STRICT or DISABLE PeerAuthentication somewhere; most meshes can skip the walk.
+    const strict = anyPolicyMode(inv, 'STRICT')
+    const disable = anyPolicyMode(inv, 'DISABLE')
+    if (!strict && !disable) return
     for (const dr of idx.kind('DestinationRule')) {
       const spec = specOf(dr)
-      if (isObj(spec.workloadSelector)) continue
+      if (isObj(spec.workloadSelector) || !mayConflict(spec, strict, disable)) continue
       const {host, services} = drServices(idx, dr)
       const topPolicy = asObj(spec.trafficPolicy)
       const subsets = objList(spec.subsets)
@@ -162,6 +166,19 @@ export const mtlsConflictAnalyzer: CleatAnalyzer = {
       }
     }
   },
+}
+
+/** Whether any tls.mode in the DestinationRule could conflict with the PeerAuthentication modes in use. */
+function mayConflict(spec: Obj, strict: boolean, disable: boolean): boolean {
+  const policies = [asObj(spec.trafficPolicy), ...objList(spec.subsets).map((s) => asObj(s.trafficPolicy))]
+  for (const p of policies) {
+    const modes = [isObj(p.tls) ? p.tls.mode : undefined, ...objList(p.portLevelSettings).map((l) => (isObj(l.tls) ? l.tls.mode : undefined))]
+    for (const m of modes) {
+      if (strict && (m === 'DISABLE' || m === 'SIMPLE')) return true
+      if (disable && m === 'ISTIO_MUTUAL') return true
+    }
+  }
+  return false
 }
 
 function names(ws: Workload[]): string {

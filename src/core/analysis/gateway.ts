@@ -4,7 +4,7 @@ import type {Workload} from '../model/inventory.js'
 import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
 import {hostsOverlap, wildcardKeys} from './hosts.js'
-import {labelText, meshIndex, objList, stringList, stringMap, type MeshIndex} from './mesh-index.js'
+import {labelText, meshIndex, NameList, objList, stringList, stringMap, type MeshIndex} from './mesh-index.js'
 
 function selectorOf(gw: Resource): Record<string, string> {
   return stringMap(specOf(gw).selector)
@@ -84,11 +84,11 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
         }
       })
     }
-    const conflicts = new Map<Resource, {others: Set<string>; ports: Set<number>; hosts: Set<string>; index: number}>()
+    const conflicts = new Map<Resource, {others: NameList; ports: Set<number>; hosts: NameList; index: number}>()
     const note = (a: ServerRef, b: ServerRef): void => {
       if (a.gw === b.gw || !selectorsOverlap(selectorOf(a.gw), selectorOf(b.gw))) return
       for (const [x, y] of [[a, b], [b, a]] as const) {
-        const c = conflicts.get(x.gw) ?? {others: new Set<string>(), ports: new Set<number>(), hosts: new Set<string>(), index: x.index}
+        const c = conflicts.get(x.gw) ?? {others: new NameList(), ports: new Set<number>(), hosts: new NameList(), index: x.index}
         c.others.add(`${idx.ns(y.gw)}/${y.gw.name}`)
         c.ports.add(x.port)
         c.hosts.add(x.host)
@@ -108,7 +108,7 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
       for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) if (hostsOverlap(all[i]!.host, all[j]!.host)) note(all[i]!, all[j]!)
     }
     for (const [gw, c] of conflicts) {
-      ctx.report('CL3042', gw, `/spec/servers/${c.index}`, `conflicts with gateway ${[...c.others].sort().join(', ')}: same workloads (${labelText(selectorOf(gw))}), port ${[...c.ports].join(', ')}, overlapping hosts ${[...c.hosts].join(', ')}; only one of them takes effect`)
+      ctx.report('CL3042', gw, `/spec/servers/${c.index}`, `conflicts with gateway ${String(c.others)}: same workloads (${labelText(selectorOf(gw))}), port ${[...c.ports].join(', ')}, overlapping hosts ${String(c.hosts)}; only one of them takes effect`)
     }
   },
 }
@@ -134,19 +134,19 @@ export const gatewayCertificateAnalyzer: CleatAnalyzer = {
         byCert.set(key, list)
       })
     }
-    const found = new Map<Resource, {others: Set<string>; index: number}>()
+    const found = new Map<Resource, {others: NameList; index: number}>()
     for (const list of byCert.values()) {
       for (const a of list) {
         for (const b of list) {
           if (a.gw === b.gw || !selectorsOverlap(selectorOf(a.gw), selectorOf(b.gw))) continue
-          const f = found.get(a.gw) ?? {others: new Set<string>(), index: a.index}
+          const f = found.get(a.gw) ?? {others: new NameList(), index: a.index}
           f.others.add(`${idx.ns(b.gw)}/${b.gw.name}`)
           found.set(a.gw, f)
         }
       }
     }
     for (const [gw, f] of found) {
-      ctx.report('CL3043', gw, `/spec/servers/${f.index}/tls`, `the same certificate is used by gateway ${[...f.others].sort().join(', ')} on the same workloads; HTTP/2 clients reusing a connection across hosts may get 404s`)
+      ctx.report('CL3043', gw, `/spec/servers/${f.index}/tls`, `the same certificate is used by gateway ${String(f.others)} on the same workloads; HTTP/2 clients reusing a connection across hosts may get 404s`)
     }
   },
 }

@@ -32,6 +32,8 @@ export interface MeshIndex {
   gateways: ReadonlyMap<string, Resource>
   /** DestinationRules by resolved host (as written after resolution, wildcards kept). */
   destinationRulesByHost: ReadonlyMap<string, readonly Resource[]>
+  /** exportTo scope of a DestinationRule, VirtualService or ServiceEntry (computed once). */
+  scopeOf(r: Resource): ExportScope
   /** Workloads matching every selector label, in `ns` (or anywhere when ns is null). */
   selectWorkloads(selector: Record<string, string>, ns: string | null): Workload[]
   workloadsIn(ns: string): readonly Workload[]
@@ -68,12 +70,17 @@ const ISTIO_GROUP_OF: Record<string, string> = {
 function build(inv: Inventory): MeshIndex {
   const ns = (r: Resource): string => effectiveNamespace(r)
   const fqdn = (host: string, n: string): string => resolveHost(host, n, inv.domainSuffix)
-  const kinds = new Map<string, Resource[]>()
-  for (const [k, list] of inv.byKind) {
-    const group = ISTIO_GROUP_OF[k]
-    kinds.set(k, group ? list.filter((r) => r.apiVersion.startsWith(group)) : [...list])
+  const kinds = new Map<string, readonly Resource[]>()
+  const kind = (k: string): readonly Resource[] => {
+    let list = kinds.get(k)
+    if (!list) {
+      const all = inv.byKind.get(k) ?? []
+      const group = ISTIO_GROUP_OF[k]
+      list = group ? all.filter((r) => r.apiVersion.startsWith(group)) : all
+      kinds.set(k, list)
+    }
+    return list
   }
-  const kind = (k: string): readonly Resource[] => kinds.get(k) ?? []
 
   const servicesByHost = new Map<string, MeshService[]>()
   for (const info of inv.services) {
@@ -111,24 +118,50 @@ function build(inv: Inventory): MeshIndex {
   }
 
   const workloadsByNs = new Map<string, Workload[]>()
+  // label → workloads, overall and per namespace; selections are memoized (many policies share selectors).
   const labelIndex = new Map<string, Workload[]>()
   for (const w of inv.workloads) {
     push(workloadsByNs, w.namespace, w)
-    for (const [k, v] of Object.entries(w.labels)) push(labelIndex, `${k}\u0000${v}`, w)
+    for (const [k, v] of Object.entries(w.labels)) {
+      push(labelIndex, `\u0000${k}\u0000${v}`, w)
+      push(labelIndex, `${w.namespace}\u0000${k}\u0000${v}`, w)
+    }
   }
+  const selections = new Map<string, Workload[]>()
   const selectWorkloads = (selector: Record<string, string>, n: string | null): Workload[] => {
     const entries = Object.entries(selector)
+    const key = `${n ?? ''}\u0001${entries.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001')}`
+    const memo = selections.get(key)
+    if (memo) return memo
     let candidates: readonly Workload[] | undefined
     for (const [k, v] of entries) {
-      const list = labelIndex.get(`${k}\u0000${v}`) ?? []
+      const list = labelIndex.get(`${n ?? ''}\u0000${k}\u0000${v}`) ?? []
       if (!candidates || list.length < candidates.length) candidates = list
     }
     candidates ??= n === null ? inv.workloads : (workloadsByNs.get(n) ?? [])
-    return candidates.filter((w) => (n === null || w.namespace === n) && entries.every(([k, v]) => w.labels[k] === v))
+    const out = candidates.filter((w) => (n === null || w.namespace === n) && entries.every(([k, v]) => w.labels[k] === v))
+    selections.set(key, out)
+    return out
   }
 
-  const named = new Map<string, Resource>()
-  for (const r of inv.resources) if (r.name) named.set(`${r.kind}\u0000${r.kind === 'Namespace' ? '' : ns(r)}\u0000${r.name}`, r)
+  const scopes = new Map<Resource, ExportScope>()
+  const scopeOf = (r: Resource): ExportScope => {
+    let sc = scopes.get(r)
+    if (!sc) scopes.set(r, (sc = new ExportScope(stringList(specOf(r).exportTo), ns(r))))
+    return sc
+  }
+
+  // Lookups by name, built per kind on first use (only a few kinds are looked up by name).
+  const named = new Map<string, Map<string, Resource>>()
+  const byName = (k: string, n: string, name: string): Resource | undefined => {
+    let m = named.get(k)
+    if (!m) {
+      m = new Map()
+      for (const r of inv.byKind.get(k) ?? []) if (r.name) m.set(`${k === 'Namespace' || k === 'Node' ? '' : ns(r)}\u0000${r.name}`, r)
+      named.set(k, m)
+    }
+    return m.get(`${k === 'Namespace' || k === 'Node' ? '' : n}\u0000${name}`)
+  }
 
   return {
     inventory: inv,
@@ -139,9 +172,10 @@ function build(inv: Inventory): MeshIndex {
     servicesByHost,
     gateways,
     destinationRulesByHost,
+    scopeOf,
     selectWorkloads,
     workloadsIn: (n) => workloadsByNs.get(n) ?? [],
-    byName: (k, n, name) => named.get(`${k}\u0000${k === 'Namespace' ? '' : n}\u0000${name}`),
+    byName,
     namespaces: inv.namespaces,
   }
 }
@@ -188,4 +222,25 @@ export function labelText(sel: Record<string, string>): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join(',')
+}
+
+/** A short list of names for messages: the first few, then "and others" (bounded memory and text). */
+export class NameList {
+  private readonly names = new Set<string>()
+  private more = false
+  constructor(private readonly max = 5) {}
+
+  add(name: string): void {
+    if (this.names.has(name)) return
+    if (this.names.size < this.max) this.names.add(name)
+    else this.more = true
+  }
+
+  get size(): number {
+    return this.names.size
+  }
+
+  toString(): string {
+    return [...this.names].sort().join(', ') + (this.more ? ' and others' : '')
+  }
 }

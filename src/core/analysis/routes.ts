@@ -36,7 +36,16 @@ export function routeLists(vs: Resource): RouteList[] {
   return out
 }
 
-export function destinations(vs: Resource): DestinationRef[] {
+const destinationCache = new WeakMap<Resource, DestinationRef[]>()
+
+/** Every destination of a VirtualService (computed once per resource; callers must not mutate it). */
+export function destinations(vs: Resource): readonly DestinationRef[] {
+  let out = destinationCache.get(vs)
+  if (!out) destinationCache.set(vs, (out = collectDestinations(vs)))
+  return out
+}
+
+function collectDestinations(vs: Resource): DestinationRef[] {
   const spec = specOf(vs)
   const out: DestinationRef[] = []
   for (const protocol of PROTOCOLS) {

@@ -3,7 +3,7 @@ import type {Inventory, Workload} from '../model/inventory.js'
 import type {Resource} from '../model/resource.js'
 import {specOf} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
-import {labelText, matchLabels, meshIndex} from './mesh-index.js'
+import {labelText, matchLabels, meshIndex, NameList} from './mesh-index.js'
 
 /** Namespaces enrolled in ambient mode (and not in sidecar injection). */
 export function ambientNamespaces(inv: Inventory): Set<string> {
@@ -58,21 +58,27 @@ export const sidecarSelectorAnalyzer: CleatAnalyzer = {
     for (const [ns, list] of withoutSelector) {
       if (list.length < 2) continue
       for (const sc of list) {
-        const others = list.filter((o) => o !== sc).map((o) => o.name)
-        ctx.report('CL3052', sc, '', `namespace ${ns} has several Sidecars without workloadSelector (also ${others.join(', ')}); which one applies is undefined`)
+        const others = new NameList()
+        for (const o of list) if (o !== sc) others.add(o.name ?? '')
+        ctx.report('CL3052', sc, '', `namespace ${ns} has several Sidecars without workloadSelector (also ${String(others)}); which one applies is undefined`)
       }
     }
-    const conflicted = new Map<Resource, {others: Set<string>; pod: string}>()
+    const conflicted = new Map<Resource, {others: NameList; pod: string}>()
     for (const [pod, list] of selecting) {
       if (list.length < 2) continue
       for (const sc of list) {
-        const c = conflicted.get(sc) ?? {others: new Set<string>(), pod: `${pod.kind} ${pod.name}`}
-        for (const o of list) if (o !== sc) c.others.add(o.name ?? '')
-        conflicted.set(sc, c)
+        let c = conflicted.get(sc)
+        if (!c) conflicted.set(sc, (c = {others: new NameList(), pod: `${pod.kind} ${pod.name}`}))
+        let added = 0
+        for (const o of list) {
+          if (o === sc) continue
+          c.others.add(o.name ?? '')
+          if (++added > 5) break
+        }
       }
     }
     for (const [sc, c] of conflicted) {
-      ctx.report('CL3051', sc, '/spec/workloadSelector', `${c.pod} is also selected by Sidecar ${[...c.others].sort().join(', ')}; which one applies is undefined`)
+      ctx.report('CL3051', sc, '/spec/workloadSelector', `${c.pod} is also selected by Sidecar ${String(c.others)}; which one applies is undefined`)
     }
   },
 }
