@@ -164,6 +164,9 @@ export function buildAgentConfig(i: AgentConfigInput): AgentConfig {
     PROV_CERT: certDir,
   }
   if (i.vmIp && i.externalIp) throw new UsageError('--vm-ip and --external-ip are mutually exclusive')
+  for (const [flag, v] of [['--vm-ip', i.vmIp], ['--external-ip', i.externalIp]] as const) {
+    if (v && !isIP(v)) throw new UsageError(`${flag} "${v}" is not an IP address`)
+  }
   if (i.vmIp) env.ISTIO_SVC_IP = i.vmIp
   if (i.externalIp) {
     env.ISTIO_SVC_IP = i.externalIp

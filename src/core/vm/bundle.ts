@@ -12,7 +12,7 @@ import {buildAgentConfig, renderEnv, type AgentConfigInput, type IstiodAddress} 
 import type {LoadedCa} from './ca.js'
 import {MODE, type PlannedFile} from './files.js'
 import {certPem, checkCsr, fingerprint, generateKeyPair, issueLeaf, parseCertificates, privateKeyPem, sha256Hex, spiffeId, type KeyType} from './pki.js'
-import {dumpYaml, type WorkloadGroupSpec} from './workload-group.js'
+import {dumpYaml, validateObject, type WorkloadGroupSpec} from './workload-group.js'
 
 export const MANIFEST = 'manifest.json'
 export const HOSTS_BEGIN = '# BEGIN cleat-vm (managed by cleat; do not edit this block)'
@@ -173,7 +173,12 @@ export async function planBundle(i: BundleInput): Promise<BundlePlan> {
     files.push({path: 'istio-token', contents: cred.token, mode: MODE.secret})
     token = {subject: cred.subject, audiences: cred.audiences, expiresAt: cred.expiresAt.toISOString(), boundSecret: cred.boundSecret}
   }
-  if (!i.autoregister) files.push({path: 'workloadentry.yaml', contents: dumpYaml(workloadEntry(i, cfg.labels)), mode: MODE.public})
+  if (!i.autoregister) {
+    const we = workloadEntry(i, cfg.labels)
+    const bad = validateObject(we, 'workloadentry.yaml').filter((d) => d.severity === 'error')
+    if (bad.length > 0) throw new UsageError(`the WorkloadEntry for ${i.vmName} would be invalid: ${bad.map((d) => `${d.code} ${d.message}`).join('; ')}`)
+    files.push({path: 'workloadentry.yaml', contents: dumpYaml(we), mode: MODE.public})
+  }
   files.push({path: 'install.env', contents: renderEnv({CLEAT_VM_NAME: i.vmName, CLEAT_SERVICE: 'istio'}), mode: MODE.public})
   files.push({path: 'install.sh', contents: i.scripts.install, mode: MODE.script})
   files.push({path: 'uninstall.sh', contents: i.scripts.uninstall, mode: MODE.script})

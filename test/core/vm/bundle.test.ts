@@ -149,6 +149,7 @@ describe('vm bootstrap (offline bundle)', () => {
     assert.equal(we.spec.address, '10.0.0.5')
     assert.equal(we.spec.serviceAccount, 'web-vm')
     await assert.rejects(offlineBundle({autoregister: false}, {vmIp: undefined}), /needs the VM address/)
+    await assert.rejects(offlineBundle({autoregister: false}, {vmIp: 'not an address!'}), /--vm-ip "not an address!" is not an IP address/)
   })
 
   it('tar format: one .tar.gz (0600) whose extracted bundle keeps its modes and verifies', async () => {
