@@ -10,14 +10,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
 let n = argv.findIndex((a) => a.startsWith('-'))
 if (n < 0) n = argv.length
-for (; n > 0; n--) if (existsSync(path.join(root, 'src', 'commands', ...argv.slice(0, n)) + '.ts')) break
+const commandFile = (k) => {
+  const base = path.join(root, 'src', 'commands', ...argv.slice(0, k))
+  return [base + '.ts', path.join(base, 'index.ts')].find((f) => existsSync(f))
+}
+for (; n > 0; n--) if (commandFile(n)) break
 
 if (n === 0) {
   await execute({development: true, dir: import.meta.url})
 } else {
   try {
     const config = await Config.load({root})
-    const mod = await import(pathToFileURL(path.join(root, 'src', 'commands', ...argv.slice(0, n)) + '.ts').href)
+    const mod = await import(pathToFileURL(commandFile(n)).href)
     mod.default.id = argv.slice(0, n).join(' ')
     await mod.default.run(argv.slice(n), config)
     await flush()

@@ -23,8 +23,10 @@ export async function runCli(args: string[], opts: {stdin?: string} = {}): Promi
   let n = args.length
   let file = ''
   for (; n > 0; n--) {
-    file = path.join(REPO_ROOT, 'src', 'commands', ...args.slice(0, n)) + '.ts'
-    if (!args.slice(0, n).some((a) => a.startsWith('-')) && existsSync(file)) break
+    if (args.slice(0, n).some((a) => a.startsWith('-'))) continue
+    const base = path.join(REPO_ROOT, 'src', 'commands', ...args.slice(0, n))
+    file = [base + '.ts', path.join(base, 'index.ts')].find((f) => existsSync(f)) ?? ''
+    if (file) break
   }
   if (n === 0) throw new Error(`no command file for ${args.join(' ')}`)
   const mod = (await import(pathToFileURL(file).href)) as {default: typeof Command}
