@@ -16,7 +16,7 @@ const commandFile = (k) => {
 }
 for (; n > 0; n--) if (commandFile(n)) break
 
-if (n === 0) {
+if (n === 0 || argv.includes('--help') || argv.includes('-h')) {
   await execute({development: true, dir: import.meta.url})
 } else {
   try {
