@@ -444,7 +444,7 @@ export async function startCanary(ctx: CanaryContext, opts: StartOptions): Promi
 }
 
 /** One transition (shift or judge), then exit. */
-export async function stepCanary(ctx: CanaryContext): Promise<Outcome> {
+export async function stepCanary(ctx: CanaryContext, opts: {onInterrupt?: 'pause' | 'rollback'} = {}): Promise<Outcome> {
   const sess = await load(ctx)
   const s = requireState(ctx, sess)
   if (isTerminal(s)) return outcomeOf(s)
@@ -454,7 +454,7 @@ export async function stepCanary(ctx: CanaryContext): Promise<Outcome> {
   const bakeLeft = s.phase === 'Baking' ? Math.max(0, (Date.parse(s.bakeUntil ?? iso(0)) - ctx.now()) / 1000) : 0
   await takeLock(ctx, sess, bakeLeft)
   const out = await transition(ctx, sess, false)
-  if (out.interrupted) return pauseAfterInterrupt(ctx, sess, 'pause')
+  if (out.interrupted) return pauseAfterInterrupt(ctx, sess, opts.onInterrupt ?? 'pause')
   return out
 }
 
