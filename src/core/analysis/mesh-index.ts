@@ -86,15 +86,17 @@ function build(inv: Inventory): MeshIndex {
   for (const info of inv.services) {
     const fromSE = info.resource.kind === 'ServiceEntry'
     const exportTo = fromSE ? stringList(specOf(info.resource).exportTo) : serviceExportTo(info.resource)
+    // ServiceEntry hosts are resolved like any other host (a short name lives in the entry's namespace).
+    const host = fromSE ? fqdn(info.host, info.namespace) : info.host
     const svc: MeshService = {
       info,
-      host: info.host,
+      host,
       namespace: info.namespace,
       scope: new ExportScope(exportTo, info.namespace),
       ports: info.ports.map((p) => p.port).filter((p) => Number.isFinite(p)),
       fromServiceEntry: fromSE,
     }
-    push(servicesByHost, info.host, svc)
+    push(servicesByHost, host, svc)
   }
   const servicesFor = (host: string, fromNs: string | null): MeshService[] => {
     const out: MeshService[] = []

@@ -192,3 +192,17 @@ describe('route weights', () => {
     assert.match(d.find((x) => x.path === '/spec/http/0/route')!.message, /total 90/)
   })
 })
+
+describe('ServiceEntry short hosts', () => {
+  it('resolves a short ServiceEntry host in the entry namespace, like destination hosts', () => {
+    const se = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: legacy, namespace: shop}
+spec: {hosts: [legacy], ports: [{number: 80, name: http, protocol: HTTP}], resolution: DNS}`
+    const here = vs('here', 'shop', `  hosts: [x]
+  http: [{route: [{destination: {host: legacy}}]}]`)
+    const there = vs('there', 'front', `  hosts: [y]
+  http: [{route: [{destination: {host: legacy}}]}]`)
+    assert.deepEqual(summary(analyzeYaml(doc(se, here, there)), ['CL3010']), ['CL3010 VirtualService front/there'])
+  })
+})
