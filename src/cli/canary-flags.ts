@@ -145,7 +145,8 @@ export async function startOptionsFromFlags(f: Bag): Promise<StartOptions> {
       minRequests: o.minRequests ?? 100,
       onNoData: o.onNoData ?? 'pause',
       windowSeconds: o.windowSeconds ?? 60,
-      prometheus: o.prometheus ?? null,
+      // Recorded without credentials; later calls that need them pass --prometheus again.
+      prometheus: o.prometheus ? splitCredentials(o.prometheus).url : null,
       canaryWorkload: o.canaryWorkload ?? null,
       custom: o.custom ?? [],
     },

@@ -123,3 +123,12 @@ test('pause (10) → resume runs to the end (0); promote --full finishes a run a
   assert.equal(p.exitCode, EXIT.OK, p.stderr)
   assert.match(await readFile(g, 'utf8'), /weight: 0   # stable/)
 })
+
+test('credentials in --prometheus are not recorded in the state annotation', async () => {
+  const f = await temp()
+  const r = await runCli(['canary', 'start', '-f', f, '--stable', 'v1', '--canary', 'v2', '--prometheus', 'https://ci:s3cret@prometheus.example:9090/'])
+  assert.equal(r.exitCode, EXIT.OK, r.stderr)
+  const text = await readFile(f, 'utf8')
+  assert.match(text, /"prometheus":"https:\/\/prometheus.example:9090"/)
+  assert.doesNotMatch(text, /s3cret/)
+})
