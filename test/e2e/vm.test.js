@@ -5,7 +5,8 @@ import {execFile} from 'node:child_process'
 import {chmod, mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {before, describe, it} from 'node:test'
+import {after, before, describe, it} from 'node:test'
+import {fork} from 'node:child_process'
 import {promisify} from 'node:util'
 import {BIN, runBin} from '../helpers/cli-process.js'
 
@@ -89,5 +90,55 @@ describe('cleat vm (end to end)', () => {
   it('--help lists the exit codes', async () => {
     const h = await runBin(['vm', 'verify', '--help'])
     assert.match(h.stdout, /79 {2}findings/)
+  })
+})
+
+// Online: no real API server can run here, so the in-process test stand-in (test/helpers/kube-api-server.ts)
+// runs as a child process (--serve, IPC) and the built CLI talks to it through a kubeconfig.
+describe('cleat vm bootstrap / revoke online (end to end)', () => {
+  let child, ready, work
+  let id = 0
+  const call = (op, ...args) =>
+    new Promise((resolve, reject) => {
+      const me = ++id
+      const on = (m) => {
+        if (m.id !== me) return
+        child.off('message', on)
+        m.ok ? resolve(m.result) : reject(new Error(m.error))
+      }
+      child.on('message', on)
+      child.send({id: me, op, args})
+    })
+
+  before(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'cleat-vm-e2e-online-'))
+    child = fork(path.join(path.dirname(BIN), '..', 'test', 'helpers', 'kube-api-server.ts'), ['--serve'], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc']})
+    ready = await new Promise((r) => child.once('message', r))
+    const ca = await runBin(['vm', 'ca', 'init', '--out-dir', path.join(work, 'ca')])
+    assert.equal(ca.exitCode, 0, ca.stderr)
+    const rootPem = await readFile(path.join(work, 'ca', 'root-cert.pem'), 'utf8')
+    await call('put', {apiVersion: 'v1', kind: 'ServiceAccount', metadata: {name: 'web-vm', namespace: 'shop'}})
+    await call('put', {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'istio-ca-root-cert', namespace: 'shop'}, data: {'root-cert.pem': rootPem}})
+    await call('put', {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'istio', namespace: 'istio-system'}, data: {mesh: 'defaultConfig: {}\n'}})
+    await call('put', {apiVersion: 'v1', kind: 'Service', metadata: {name: 'istio-eastwestgateway', namespace: 'istio-system'}, spec: {ports: [{port: 15012}]}, status: {loadBalancer: {ingress: [{ip: '198.51.100.9'}]}}})
+  })
+  after(() => child?.send({op: 'close'}))
+
+  it('bound token from the gateway address; verify passes; revoke makes the API server reject the token', async () => {
+    const out = path.join(work, 'bundles')
+    const b = await runBin(['vm', 'bootstrap', '--vm-name', 'web-1', '-n', 'shop', '-s', 'web-vm', '--out-dir', out, '--format', 'tar'], {env: {KUBECONFIG: ready.kubeconfigPath}})
+    assert.equal(b.exitCode, 0, b.stderr)
+    assert.match(b.stdout, /web-1 {2}online {2}spiffe:\/\/cluster.local\/ns\/shop\/sa\/web-vm/)
+    const tgz = path.join(out, 'web-1.tar.gz')
+    assert.equal((await runBin(['vm', 'verify', tgz])).exitCode, 0)
+    const x = path.join(work, 'x')
+    await mkdir(x)
+    await sh('tar', ['-xzf', tgz, '-C', x])
+    const token = await readFile(path.join(x, 'web-1', 'istio-token'), 'utf8')
+    assert.equal(await readFile(path.join(x, 'web-1', 'hosts'), 'utf8'), '198.51.100.9 istiod.istio-system.svc\n')
+    assert.equal((await call('verifyToken', token, {audiences: ['istio-ca']})).authenticated, true)
+    const r = await runBin(['vm', 'revoke', '--vm-name', 'web-1', '-n', 'shop', '--kubeconfig', ready.kubeconfigPath])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.equal((await call('verifyToken', token, {audiences: ['istio-ca']})).authenticated, false)
   })
 })
