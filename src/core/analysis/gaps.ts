@@ -17,6 +17,13 @@ export const inventoryGapAnalyzer: CleatAnalyzer = {
     if (!inv.hasServices && (drs.length > 0 || vss.some((vs) => destinations(vs).length > 0))) {
       ctx.report('CL3001', null, '', 'no Service or ServiceEntry in the inputs: VirtualService destination hosts, ports and DestinationRule hosts were not checked (add the Service manifests to check them)')
     }
+    if (drs.length === 0 && vss.some((vs) => destinations(vs).some((d) => typeof d.destination.subset === 'string'))) {
+      ctx.report('CL3001', null, '', 'no DestinationRule in the inputs: the subsets used by VirtualService routes were not checked')
+    }
+    const gatewayRefs = vss.some((vs) => (stringList(specOf(vs).gateways) ?? []).some((g) => g !== 'mesh'))
+    if (gatewayRefs && idx.gateways.size === 0 && !(inv.byKind.get('Gateway')?.length ?? 0)) {
+      ctx.report('CL3001', null, '', 'no Gateway in the inputs: the gateways VirtualServices bind to were not checked')
+    }
     const needsWorkloads =
       idx.kind('Gateway').length > 0 ||
       drs.some((dr) => objList(specOf(dr).subsets).length > 0) ||

@@ -56,6 +56,7 @@ export const subsetAnalyzer: CleatAnalyzer = {
   istioAnalyzers: ['virtualservice.DestinationRuleAnalyzer'],
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
+    if (idx.kind('DestinationRule').length === 0) return // said once by inventory-gaps
     for (const vs of idx.kind('VirtualService')) {
       const ns = idx.ns(vs)
       for (const d of destinations(vs)) {
@@ -116,6 +117,7 @@ export const gatewayRefAnalyzer: CleatAnalyzer = {
         }
         const {namespace, name} = splitNamespaced(ref, ns)
         const gw = idx.gateways.get(`${namespace}/${name}`) ?? k8sGateways.get(`${namespace}/${name}`)
+        if (!gw && idx.gateways.size === 0 && k8sGateways.size === 0) return // no Gateway in the inputs: said once by inventory-gaps
         if (!gw) {
           ctx.report('CL3016', vs, pointer, `gateway ${namespace}/${name} not found`)
           return

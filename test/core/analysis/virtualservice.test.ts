@@ -206,3 +206,20 @@ spec: {hosts: [legacy], ports: [{number: 80, name: http, protocol: HTTP}], resol
     assert.deepEqual(summary(analyzeYaml(doc(se, here, there)), ['CL3010']), ['CL3010 VirtualService front/there'])
   })
 })
+
+describe('inputs without DestinationRules or Gateways', () => {
+  it('notes once that subsets and gateway references were not checked, instead of an error per route', () => {
+    const v = vs('lonely', 'shop', `  hosts: [reviews]
+  gateways: [public]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+  - route:
+    - destination: {host: reviews, subset: v2}`)
+    const d = analyzeYaml(doc(service('reviews', 'shop', {app: 'reviews'}, [80]), v))
+    assert.deepEqual(summary(d, ['CL3013', 'CL3016']), [])
+    const notes = d.filter((x) => x.code === 'CL3001').map((x) => x.message)
+    assert.equal(notes.length, 2)
+    assert.ok(notes.some((m) => m.includes('no DestinationRule')) && notes.some((m) => m.includes('no Gateway')))
+  })
+})
