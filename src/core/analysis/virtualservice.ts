@@ -32,7 +32,13 @@ export const destinationHostAnalyzer: CleatAnalyzer = {
         const invisibleFrom = fromNamespaces.find((n) => idx.servicesFor(fq, n).length === 0)
         if (invisibleFrom !== undefined) {
           const anywhere = idx.servicesFor(fq, null)
-          const why = anywhere.length > 0 ? ` (it exists but is not exported to namespace ${invisibleFrom})` : ''
+          const k8sForm = /^[^.]+\.[^.]+$/.test(host) ? `${host}.svc.${inv.domainSuffix}` : undefined
+          const why =
+            anywhere.length > 0
+              ? ` (it exists but is not exported to namespace ${invisibleFrom})`
+              : k8sForm && idx.servicesFor(k8sForm, null).length > 0
+                ? ` (Istio does not expand name.namespace; write ${k8sForm})`
+                : ''
           ctx.report('CL3010', vs, `${d.pointer}/host`, `destination host ${host} matches no Service or ServiceEntry${why}`)
           continue
         }

@@ -223,3 +223,13 @@ describe('inputs without DestinationRules or Gateways', () => {
     assert.ok(notes.some((m) => m.includes('no DestinationRule')) && notes.some((m) => m.includes('no Gateway')))
   })
 })
+
+describe('name.namespace hosts', () => {
+  it('are taken as written, as Istio does, with a hint at the full name', () => {
+    const v = vs('short', 'front', `  hosts: [x]
+  http: [{route: [{destination: {host: reviews.shop}}]}]`)
+    const d = analyzeYaml(doc(service('reviews', 'shop', {app: 'reviews'}, [80]), v)).filter((x) => x.code === 'CL3010')
+    assert.equal(d.length, 1)
+    assert.match(d[0]!.message, /write reviews\.shop\.svc\.cluster\.local/)
+  })
+})
