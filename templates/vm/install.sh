@@ -36,7 +36,7 @@ sums=$(awk '
   infiles && /"sha256":/ { s = $2; gsub(/[",]/, "", s); print s "  " f }
 ' "$here/manifest.json")
 if [ -z "$sums" ]; then echo "install.sh: manifest.json lists no files" >&2; exit 65; fi
-if ! (cd "$here" && printf '%s\n' "$sums" | sha256sum -c --quiet -); then
+if ! (cd "$here" && printf '%s\n' "$sums" | sha256sum -c - >/dev/null); then
   echo "install.sh: the bundle does not match its manifest; not installing" >&2
   exit 65
 fi

@@ -147,6 +147,11 @@ async function applyActions(plan: InstallPlan, root: string, owners: Owners | nu
       const file = at(a.dest)
       const existed = await exists(file)
       const mode = existed ? (await stat(file)).mode & 0o777 : a.mode
+      // A symlinked /etc/hosts is written through the link, as install.sh's `cat >` does.
+      if (existed && (await lstat(file)).isSymbolicLink()) {
+        await writeFile(file, a.contents)
+        continue
+      }
       try {
         await writeFileAtomic(file, a.contents, {mode, force: true})
       } catch (e) {

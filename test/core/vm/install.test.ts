@@ -105,6 +105,21 @@ describe('vm install --root', () => {
     assert.equal(await readIstioProxyOwner(await freshRoot()), null)
   })
 
+  it('a symlinked /etc/hosts is updated through the link by both installers', async () => {
+    const {dir} = await offlineBundle()
+    const {symlink, lstat, rm} = await import('node:fs/promises')
+    for (const viaShell of [false, true]) {
+      const root = await freshRoot()
+      await writeFile(path.join(root, 'etc', 'hosts.real'), '127.0.0.1 localhost\n')
+      await rm(path.join(root, 'etc', 'hosts'))
+      await symlink('hosts.real', path.join(root, 'etc', 'hosts'))
+      if (viaShell) await run('sh', [path.join(dir, 'install.sh'), '--root', root, '--no-service'])
+      else await install(dir, root)
+      assert.ok((await lstat(path.join(root, 'etc', 'hosts'))).isSymbolicLink(), `link kept (${viaShell ? 'install.sh' : 'cleat'})`)
+      assert.match(await readFile(path.join(root, 'etc', 'hosts.real'), 'utf8'), /203\.0\.113\.10 istiod\.istio-system\.svc/)
+    }
+  })
+
   it('hosts block merge: replaces an old block, keeps other lines, removable', () => {
     const base = 'a\n# BEGIN cleat-vm (managed by cleat; do not edit this block)\n1.1.1.1 old\n# END cleat-vm\nb'
     const merged = mergeHostsBlock(base, '2.2.2.2 istiod.istio-system.svc\n')
