@@ -94,6 +94,18 @@ export function targetFromFlags(f: Bag, now: () => number): CanaryTarget {
   return new LiveTarget(client, {namespace: ns ?? client.defaultNamespace, name: name!, version: str(f, 'istio-version'), now})
 }
 
+/**
+ * GitOps mode with --context or --kubeconfig: the same VirtualService in the cluster, to show whether
+ * the GitOps tool has synced the file yet. Null otherwise.
+ */
+export async function clusterTargetFromFlags(f: Bag, file: CanaryTarget, now: () => number): Promise<CanaryTarget | null> {
+  if (file.mode !== 'gitops' || (!str(f, 'context') && !str(f, 'kubeconfig'))) return null
+  const snap = await file.read()
+  const kubeconfigPath = str(f, 'kubeconfig') ?? resolveKubeconfigPath(process.env.KUBECONFIG, homedir(), path.delimiter)
+  const client = createKubeClient({kubeconfigPath, context: str(f, 'context')})
+  return new LiveTarget(client, {namespace: snap.namespace, name: snap.name, version: str(f, 'istio-version'), now})
+}
+
 function selector(subset: string | undefined, host: string | undefined, role: string): DestSelector {
   if (subset === undefined && host === undefined) throw new UsageError(`say which destination is the ${role}: --${role} SUBSET or --${role}-host HOST`)
   return {...(host !== undefined ? {host} : {}), ...(subset !== undefined ? {subset} : {})}

@@ -1,4 +1,4 @@
-import {canaryMatchers, planCanary} from '../../core/canary/controller.js'
+import {canaryMatchers, planCanary, planTexts} from '../../core/canary/controller.js'
 import {renderPlan} from '../../core/canary/render.js'
 import {EXIT} from '../../core/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
@@ -25,12 +25,7 @@ export default class CanaryPlan extends BaseCommand {
       ...a.custom.map((c) => `${c.name} (${c.min ?? '-∞'}..${c.max ?? '∞'})`),
       ...(flags.check ? [`command: ${flags.check}`] : []),
     ]
-    const texts = target.preview
-      ? await Promise.all([p.route.weights, ...p.steps.map((s) => [s.split.stable, s.split.canary])].map((_, i) => {
-          const split = i === 0 ? p.snapshot : p.steps[i - 1]!.split
-          return target.preview!(p.route.route.index, [{destIndex: p.route.stableIdx, value: split.stable}, {destIndex: p.route.canaryIdx, value: split.canary}])
-        }))
-      : undefined
+    const texts = await planTexts(target, p)
     const matchers = a.prometheus ? canaryMatchers(p.vs, p.route, p.namespace, a, await target.destinationRules()) : null
     const planText = renderPlan(p, {target: target.describe(), bakeSeconds: opts.plan.bakeSeconds, checks, window: a.windowSeconds, matchers, texts})
     writeOut(flags.json ? JSON.stringify({apiVersion: 'canary.cleat.dev/v1', kind: 'CanaryPlan', snapshot: p.snapshot, steps: p.steps.map((s) => ({weight: s.weight, split: s.split, gate: s.gate})), checks, diagnostics: p.diagnostics}, null, 2) + '\n' : planText)

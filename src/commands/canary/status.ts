@@ -4,7 +4,7 @@ import {renderStatus, statusJson} from '../../core/canary/render.js'
 import {parseDuration} from '../../core/canary/state.js'
 import {EXIT, type ExitCode} from '../../core/exit-codes.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {interruptSignal, targetFlags, targetFromFlags} from '../../cli/canary-flags.js'
+import {clusterTargetFromFlags, interruptSignal, targetFlags, targetFromFlags} from '../../cli/canary-flags.js'
 import {writeErr, writeOut} from '../../cli/io.js'
 
 /** 0 promoted or in progress, 10 paused, 20/21 rolled back (as recorded). */
@@ -19,7 +19,7 @@ function exitOf(r: StatusReport): ExitCode {
 export default class CanaryStatus extends BaseCommand {
   static override summary = 'Show phase, step, written and current weights, last check values and the lock holder.'
   static override description = BaseCommand.withExitCodes(
-    'Reads the VirtualService back (the file, or the cluster in live mode) and compares its weights with the last written ones (DRIFT). With -w it repeats until the run is promoted, paused or rolled back (or --timeout), then exits with that outcome: CI can wait on it.',
+    'Reads the VirtualService back (the file, or the cluster in live mode) and compares its weights with the last written ones (DRIFT). In GitOps mode, --context or --kubeconfig also shows whether the cluster has synced the file. With -w it repeats until the run is promoted, paused or rolled back (or --timeout), then exits with that outcome: CI can wait on it.',
     'canary status',
   )
   static override flags = {
@@ -32,12 +32,13 @@ export default class CanaryStatus extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryStatus)
     const target = targetFromFlags(flags, Date.now)
+    const cluster = (await clusterTargetFromFlags(flags, target, Date.now)) ?? undefined
     const interval = parseDuration(flags.interval, 'interval') * 1000
     const deadline = flags.timeout ? Date.now() + parseDuration(flags.timeout, 'timeout') * 1000 : Infinity
     const {signal, dispose} = interruptSignal()
     try {
       for (;;) {
-        const r = await canaryStatus({target, now: Date.now})
+        const r = await canaryStatus({target, now: Date.now, cluster})
         writeOut(flags.json ? statusJson(r) : renderStatus(r, Date.now()))
         const settled = !r.state || ['Succeeded', 'RolledBack', 'Paused'].includes(r.state.phase)
         if (!flags.watch || settled) return void (process.exitCode = exitOf(r))

@@ -97,6 +97,10 @@ function sameSplit(a: Split, b: Split): boolean {
   return a.stable === b.stable && a.canary === b.canary
 }
 
+function sameSelector(a: DestSelector, b: DestSelector): boolean {
+  return a.host === b.host && a.subset === b.subset
+}
+
 function selectorsFromState(s: CanaryState, namespace: string): {route: string | null; stable: DestSelector; canary: DestSelector; namespace: string} {
   return {route: s.target.route.name, stable: s.target.stable, canary: s.target.canary, namespace}
 }
@@ -417,6 +421,11 @@ export async function startCanary(ctx: CanaryContext, opts: StartOptions): Promi
   const snapshot = splitOf(sess.route)
   const weight = opts.plan.steps[0]!
   const split = stepSplit(sess.route, weight)
+  if (split.canary < snapshot.canary)
+    throw new UsageError(
+      `the canary destination already has weight ${snapshot.canary} (stable ${snapshot.stable}); starting at ${weight} % would move traffic back to stable`,
+      ['if a previous run was promoted, point --stable at the new version and --canary at the next one', 'or set the weights by hand first'],
+    )
   const drs = await ctx.target.destinationRules()
   const shifted = withSplit(sess.snap.vs, sess.route, split)
   const findings = preflight({shifted, route: sess.route, stable: opts.stable, canary: opts.canary, namespace: sess.snap.namespace, destinationRules: drs})
@@ -477,6 +486,9 @@ export async function runCanary(ctx: CanaryContext, opts: RunOptions): Promise<O
   let sess = await load(ctx, opts.start)
   if (!sess.state || isTerminal(sess.state)) {
     if (!opts.start) return outcomeOf(requireState(ctx, sess))
+    // Re-running a finished pipeline must not start the same canary again.
+    const same = sess.state && sameSelector(sess.state.target.stable, opts.start.stable) && sameSelector(sess.state.target.canary, opts.start.canary)
+    if (sess.state?.phase === 'Succeeded' && same) return outcomeOf(sess.state)
     const started = await startCanary(ctx, opts.start)
     if (started.exitCode !== EXIT.OK || ctx.dryRun) return started
     ctx.log({kind: 'info', message: started.message})
@@ -615,6 +627,8 @@ export async function abortCanary(ctx: CanaryContext): Promise<Outcome> {
 
 export interface StatusReport {
   target: string
+  /** GitOps mode with cluster access: the weights the cluster has (null when not asked or not found). */
+  cluster: {describe: string; current: Split | null; synced: boolean; error?: string} | null
   state: CanaryState | null
   /** Weights on the target now (file in GitOps mode, cluster in live mode). */
   current: Split | null
@@ -623,10 +637,21 @@ export interface StatusReport {
   route: string | null
 }
 
-export async function canaryStatus(ctx: Pick<CanaryContext, 'target' | 'now'>): Promise<StatusReport> {
+/** The weights of the same route on another target (the cluster, in GitOps mode). */
+async function clusterView(cluster: CanaryTarget, state: CanaryState, file: Split | null): Promise<NonNullable<StatusReport['cluster']>> {
+  try {
+    const snap = await cluster.read()
+    const current = splitOf(resolveRoute(snap.vs, selectorsFromState(state, snap.namespace)))
+    return {describe: cluster.describe(), current, synced: file !== null && sameSplit(current, file)}
+  } catch (e) {
+    return {describe: cluster.describe(), current: null, synced: false, error: (e as Error).message}
+  }
+}
+
+export async function canaryStatus(ctx: Pick<CanaryContext, 'target' | 'now'> & {cluster?: CanaryTarget}): Promise<StatusReport> {
   const snap = await ctx.target.read()
   const state = snap.rawState === null ? null : decodeState(snap.rawState)
-  if (!state) return {target: ctx.target.describe(), state: null, current: null, drift: false, lock: null, route: null}
+  if (!state) return {target: ctx.target.describe(), cluster: null, state: null, current: null, drift: false, lock: null, route: null}
   let current: Split | null = null
   try {
     current = splitOf(resolveRoute(snap.vs, selectorsFromState(state, snap.namespace)))
@@ -636,6 +661,7 @@ export async function canaryStatus(ctx: Pick<CanaryContext, 'target' | 'now'>): 
   const lock = state.lock ? {...state.lock, expired: Date.parse(state.lock.expires) <= ctx.now()} : null
   return {
     target: ctx.target.describe(),
+    cluster: ctx.cluster ? await clusterView(ctx.cluster, state, current) : null,
     state,
     current,
     drift: current !== null && !sameSplit(current, state.lastWrite.weights),
@@ -654,6 +680,16 @@ export interface PlanReport {
 }
 
 /** What a run would do, without writing: each step's weights and the preflight of each. */
+/** The target's text now and after each step (for the plan's diffs); undefined when the target has no text form. */
+export async function planTexts(target: CanaryTarget, p: PlanReport): Promise<string[] | undefined> {
+  if (!target.preview) return undefined
+  const splits = [p.snapshot, ...p.steps.map((s) => s.split)]
+  const out: string[] = []
+  for (const split of splits)
+    out.push(await target.preview(p.route.route.index, [{destIndex: p.route.stableIdx, value: split.stable}, {destIndex: p.route.canaryIdx, value: split.canary}]))
+  return out
+}
+
 export async function planCanary(ctx: Pick<CanaryContext, 'target'>, opts: StartOptions): Promise<PlanReport> {
   const snap = await ctx.target.read()
   const route = resolveRoute(snap.vs, {...opts, namespace: snap.namespace})

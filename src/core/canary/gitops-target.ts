@@ -100,7 +100,7 @@ export class GitopsTarget implements CanaryTarget {
 
   private async withMutex<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.mutexPath()
-    const deadline = Date.now() + 5_000
+    const deadline = Date.now() + MUTEX_STALE_MS + 5_000
     for (;;) {
       try {
         const fh = await open(p, 'wx', 0o600)

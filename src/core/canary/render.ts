@@ -54,6 +54,9 @@ export function renderStatus(r: StatusReport, now: number): string {
     `  steps    ${s.plan.steps.map((x) => `${x}${s.plan.gates.includes(x) ? ' (gate)' : ''}`).join(' → ')}, bake ${formatDuration(s.plan.bakeSeconds)}`,
     `  written  stable ${s.lastWrite.weights.stable} / canary ${s.lastWrite.weights.canary}  at ${s.lastWrite.at}`,
     `  current  ${r.current ? `stable ${r.current.stable} / canary ${r.current.canary}` : 'route not found'}${r.drift ? '  DRIFT (differs from written)' : ''}`,
+    ...(r.cluster
+      ? [`  cluster  ${r.cluster.current ? `stable ${r.cluster.current.stable} / canary ${r.cluster.current.canary}${r.cluster.synced ? '  (synced with the file)' : '  (NOT yet synced with the file)'}` : `unavailable: ${r.cluster.error ?? 'route not found'}`}  [${r.cluster.describe}]`]
+      : []),
     `  snapshot stable ${s.snapshot.weights.stable} / canary ${s.snapshot.weights.canary}`,
     `  lock     ${r.lock ? `${r.lock.holder} until ${r.lock.expires}${r.lock.expired ? ' (expired)' : ''}` : 'free'}`,
   ]
@@ -62,7 +65,7 @@ export function renderStatus(r: StatusReport, now: number): string {
 }
 
 export function statusJson(r: StatusReport): string {
-  return JSON.stringify({apiVersion: 'canary.cleat.dev/v1', kind: 'CanaryStatus', target: r.target, route: r.route, current: r.current, drift: r.drift, lock: r.lock, state: r.state}) + '\n'
+  return JSON.stringify({apiVersion: 'canary.cleat.dev/v1', kind: 'CanaryStatus', target: r.target, route: r.route, current: r.current, drift: r.drift, cluster: r.cluster, lock: r.lock, state: r.state}) + '\n'
 }
 
 function describeSel(sel: {host?: string; subset?: string}): string {

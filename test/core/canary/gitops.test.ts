@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {readFile, writeFile} from 'node:fs/promises'
 import {test} from 'node:test'
-import {abortCanary, pauseCanary, promoteCanary, resumeCanary, startCanary, stepCanary} from '../../../src/core/canary/controller.js'
+import {abortCanary, pauseCanary, promoteCanary, resumeCanary, runCanary, startCanary, stepCanary} from '../../../src/core/canary/controller.js'
 import {readState} from '../../../src/core/canary/state.js'
 import {findVirtualServices, parseYamlFile} from '../../../src/core/canary/yaml-edit.js'
 import {EXIT} from '../../../src/core/exit-codes.js'
@@ -165,4 +165,20 @@ test('dry run writes nothing', async () => {
   assert.equal(o.exitCode, EXIT.OK)
   assert.deepEqual(o.change?.after, {stable: 70, canary: 30})
   assert.equal(await readFile(file, 'utf8'), REVIEWS_FILE)
+})
+
+test('re-running a promoted pipeline does nothing; starting again over a promoted canary is refused', async () => {
+  const file = await tempFile()
+  const ctx = testContext(gitops(file))
+  const done = await runCanary(ctx, {start: startOptions(), onInterrupt: 'pause'})
+  assert.equal(done.exitCode, EXIT.OK, done.message)
+  const promoted = await readFile(file, 'utf8')
+  const again = await runCanary(ctx, {start: startOptions(), onInterrupt: 'pause'})
+  assert.equal(again.exitCode, EXIT.OK)
+  assert.match(again.message, /promoted/)
+  assert.equal(await readFile(file, 'utf8'), promoted, 'nothing written')
+  const restart = await startCanary(ctx, startOptions()).catch((e: {exitCode: number; message: string}) => e)
+  assert.equal(restart.exitCode, EXIT.USAGE)
+  assert.match(restart.message, /would move traffic back to stable/)
+  assert.equal(await readFile(file, 'utf8'), promoted)
 })

@@ -170,3 +170,27 @@ test('live: each step releases the Lease, so the next CI job (another holder) ca
   assert.equal(b.exitCode, EXIT.OK, b.message)
   assert.deepEqual(weights(live('r6')), [0, 100])
 })
+
+test('GitOps status with cluster access shows whether the cluster has synced the file', async () => {
+  const {writeFile, mkdtemp} = await import('node:fs/promises')
+  const {tmpdir} = await import('node:os')
+  const path = await import('node:path')
+  const {dump} = await import('js-yaml')
+  const {GitopsTarget} = await import('../../../src/core/canary/gitops-target.js')
+  const {canaryStatus} = await import('../../../src/core/canary/controller.js')
+  const cluster = srv.state.put(vs('r7'))
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'cleat-sync-')), 'vs.yaml')
+  await writeFile(file, `${dump(DR)}---\n${dump(vs('r7'))}`)
+  const fileTarget = new GitopsTarget({file})
+  await startCanary(testContext(fileTarget), startOptions())
+  const before = await canaryStatus({target: fileTarget, now: Date.now, cluster: target('r7')})
+  assert.deepEqual(before.current, {stable: 70, canary: 30})
+  assert.deepEqual(before.cluster?.current, {stable: 100, canary: 0})
+  assert.equal(before.cluster?.synced, false)
+  // The GitOps tool applies the file.
+  ;(cluster.spec as {http: {route: {weight: number}[]}[]}).http[1]!.route[0]!.weight = 70
+  ;(cluster.spec as {http: {route: {weight: number}[]}[]}).http[1]!.route[1]!.weight = 30
+  srv.state.put(cluster)
+  const synced = await canaryStatus({target: fileTarget, now: Date.now, cluster: target('r7')})
+  assert.equal(synced.cluster?.synced, true)
+})
