@@ -2,7 +2,7 @@
  * `vm verify`: checks of a bundle (before shipping) and of an installed VM (--on-vm), as Diagnostics.
  * Reads files only; never changes anything.
  */
-import {lstat, readdir, readFile} from 'node:fs/promises'
+import {lstat, readdir, readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {load} from 'js-yaml'
 import {diag} from '../diagnostics/catalog/index.js'
@@ -61,7 +61,7 @@ export async function verifyBundle(dir: string, o: VerifyOptions): Promise<Verif
   if (renderManifest(m) !== mtext.toString('utf8')) out.push(diag('CL4001', {message: 'manifest.json was edited: it is not byte-for-byte the canonical form cleat writes', file: show(MANIFEST)}))
 
   if (o.checkModes !== false) {
-    const st = await lstat(dir)
+    const st = await stat(dir)
     if ((st.mode & 0o077) !== 0) out.push(diag('CL4005', {message: `the bundle directory is ${modeOf(st.mode)}; it must be 0700`, file: show('.')}))
   }
   const contents = new Map<string, Buffer>()
