@@ -5,6 +5,7 @@ import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {load} from 'js-yaml'
 import {runCli} from '../../helpers/run-command.js'
+import {CORPUS_DIR, corpusSkip} from '../../helpers/paths.js'
 import {startKubeApiServer, type KubeApiServer} from '../../helpers/kube-api-server.js'
 
 const tmp = (p: string) => import('node:fs/promises').then((fs) => fs.mkdtemp(path.join(os.tmpdir(), p)))
@@ -96,6 +97,29 @@ describe('cleat vm ca init / bootstrap / verify / install (offline)', () => {
     assert.equal(i2.stdout, 'VM api-1: already installed, nothing changed\n')
     assert.equal((await runCli(['vm', 'verify', tgz, '--on-vm', '--root', root])).exitCode, 0)
   })
+
+  // Same inputs as istioctl's TestWorkloadEntryConfigure (../shared/istio-corpus/vm/SOURCE.md), through the command.
+  for (const c of [{name: 'vmconfig__ipv4', vmIp: '10.10.10.10', ingress: '10.10.10.11'}, {name: 'vmconfig__ipv6', vmIp: 'fd00:10:96::1', ingress: 'fd00:10:96::2'}]) {
+    it(`bootstrap with istioctl's ${c.name} inputs writes its cluster.env/mesh.yaml/hosts keys and values`, {skip: corpusSkip}, async () => {
+      const ca = path.join(work, `ca-${c.name}`)
+      await runCli(['vm', 'ca', 'init', '--out-dir', ca])
+      const vm = path.join(CORPUS_DIR, 'vm')
+      const out = path.join(work, `parity-${c.name}`)
+      const r = await runCli(['vm', 'bootstrap', '--vm-name', 'vm-1', '-f', path.join(vm, `${c.name}__workloadgroup.yaml`), '--mesh-config', path.join(vm, `${c.name}__meshconfig.yaml`),
+        '--vm-ip', c.vmIp, '--istiod-address', c.ingress, '-r', 'rev-1', '--cluster-id', 'Kubernetes', '--capture-dns', '--ca-dir', ca, '--out-dir', out])
+      assert.equal(r.exitCode, 0, r.stderr)
+      const {parseEnv, parseHosts} = await import('../../../src/core/vm/agent-config.js')
+      const theirs = parseEnv(await readFile(path.join(vm, `${c.name}__cluster.env.golden`), 'utf8'))
+      const mine = parseEnv(await readFile(path.join(out, 'vm-1', 'cluster.env'), 'utf8'))
+      for (const [k, v] of Object.entries(theirs)) assert.equal(mine[k], k === 'TRUST_DOMAIN' ? 'cluster.local' : v, k)
+      const tm = load(await readFile(path.join(vm, `${c.name}__mesh.yaml.golden`), 'utf8')) as {defaultConfig: {proxyMetadata: Record<string, string>; discoveryAddress: string; readinessProbe: unknown}}
+      const mm = load(await readFile(path.join(out, 'vm-1', 'mesh.yaml'), 'utf8')) as typeof tm
+      for (const [k, v] of Object.entries(tm.defaultConfig.proxyMetadata)) assert.equal(mm.defaultConfig.proxyMetadata[k], k === 'TRUST_DOMAIN' ? 'cluster.local' : v, k)
+      assert.equal(mm.defaultConfig.discoveryAddress, tm.defaultConfig.discoveryAddress)
+      assert.deepEqual(mm.defaultConfig.readinessProbe, tm.defaultConfig.readinessProbe)
+      assert.deepEqual(parseHosts(await readFile(path.join(out, 'vm-1', 'hosts'), 'utf8')), parseHosts(await readFile(path.join(vm, `${c.name}__hosts.golden`), 'utf8')))
+    })
+  }
 
   it('usage errors: no VM name, bad TTLs, no CA and no cluster', async () => {
     assert.equal((await runCli(['vm', 'bootstrap', '--out-dir', work, '-n', 'a', '-s', 'b'])).exitCode, 64)
