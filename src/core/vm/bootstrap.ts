@@ -110,6 +110,8 @@ export function parseInventory(text: string, file: string): VmRow[] {
       if (v !== '') row[known[h]!] = v
     })
     if (!row.vmName) throw new InputError(`${file}:${i + 2}: vm_name is empty`)
+    // File columns are relative to the inventory's own directory.
+    for (const k of ['workloadGroupFile', 'csrFile', 'tokenFile'] as const) if (row[k]) row[k] = path.resolve(path.dirname(file), row[k])
     if (seen.has(row.vmName)) throw new InputError(`${file}:${i + 2}: VM ${row.vmName} appears twice`)
     seen.add(row.vmName)
     rows.push(row as VmRow)

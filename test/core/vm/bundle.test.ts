@@ -180,6 +180,7 @@ describe('vm bootstrap (offline bundle)', () => {
     const rows = parseInventory('vm_name,namespace,service_account,vm_ip\n# comment\nweb-1,shop,web-vm,10.0.0.1\n"web-2",shop,web-vm,10.0.0.2\napi-1,shop,api-vm,\n', 'vms.csv')
     assert.deepEqual(rows.map((r) => [r.vmName, r.vmIp]), [['web-1', '10.0.0.1'], ['web-2', '10.0.0.2'], ['api-1', undefined]])
     assert.throws(() => parseInventory('vm_name,colour\nx,red\n', 'vms.csv'), /unknown column "colour"/)
+    assert.equal(parseInventory('vm_name,workload_group\nx,wg.yaml\n', path.join('inv', 'vms.csv'))[0]!.workloadGroupFile, path.resolve('inv', 'wg.yaml'))
     assert.throws(() => parseInventory('vm_name\nx\nx\n', 'vms.csv'), /appears twice/)
     const caDir = await makeCaDir()
     const outDir = path.join(await tempDir(), 'b')
