@@ -2,7 +2,7 @@ import type {Inventory} from '../model/inventory.js'
 import {effectiveNamespace, isObj, specOf, type Obj} from '../model/resource.js'
 import {effectiveMtls, type EffectiveMtls} from '../mtls/effective.js'
 import {and, matchField, matchIp, matchPath, matchPort, matchString, or, type Matcher, type Tri} from './match.js'
-import {policyScope, type Action, type Policy} from './policy.js'
+import {policyScope, type Action, type Policy, type Scope} from './policy.js'
 import {ANY, type AuthzRequest, type Val} from './request.js'
 
 export interface RuleTrace {
@@ -107,14 +107,21 @@ function decide(trace: PolicyTrace[], policies: readonly Policy[], req: AuthzReq
   return {decision: 'DENY', policy: null, rule: null, reason: 'ALLOW policies apply but none matched'}
 }
 
+export interface TraceOptions {
+  /** Precomputed scope (it does not depend on the caller). */
+  scope?: Scope
+  /** Skip the per-field explanations (graph analysis evaluates many pairs). */
+  quiet?: boolean
+}
+
 /** Scope and rules of one policy against a request. */
-export function tracePolicy(p: Policy, req: AuthzRequest, inventory: Inventory): PolicyTrace {
+export function tracePolicy(p: Policy, req: AuthzRequest, inventory: Inventory, opts: TraceOptions = {}): PolicyTrace {
   const base = {policy: p.id, action: p.action, dryRun: p.dryRun}
   if (p.invalid) return {...base, applies: false, scope: 'left out: the policy is invalid (see the diagnostics)', result: 'invalid', rule: null, rules: []}
-  const scope = policyScope(p, req.to, inventory)
+  const scope = opts.scope ?? policyScope(p, req.to, inventory)
   if (!scope.applies) return {...base, applies: false, scope: scope.why, result: 'not-applicable', rule: null, rules: []}
   if (p.rules === null) return {...base, applies: true, scope: scope.why, result: 'no-match', rule: null, rules: []}
-  const rules = p.rules.map((r, i) => evalRule(r, i, p.action, req))
+  const rules = p.rules.map((r, i) => evalRule(r, i, p.action, req, opts.quiet ?? false))
   const first = rules.find((r) => r.result === 'yes') ?? rules.find((r) => r.result === 'maybe')
   const result = or(...rules.map((r) => r.result))
   return {...base, applies: true, scope: scope.why, result: result === 'yes' ? 'match' : result === 'maybe' ? 'maybe' : 'no-match', rule: first && first.result !== 'no' ? first.index : null, rules}
@@ -159,7 +166,7 @@ function principalPart(p: Val<string>, part: 'sa' | 'td'): Val<string> {
   return part === 'td' ? m[1]! : `${m[2]}/${m[3]}`
 }
 
-function evalRule(rule: Obj, index: number, action: Action, req: AuthzRequest): RuleTrace {
+function evalRule(rule: Obj, index: number, action: Action, req: AuthzRequest, quiet: boolean): RuleTrace {
   const why: string[] = []
   const httpUsed: string[] = []
   const ignoreHttp = req.tcp && action !== 'ALLOW'
@@ -177,7 +184,7 @@ function evalRule(rule: Obj, index: number, action: Action, req: AuthzRequest): 
       const attr = s.get(req)
       const r = matchField(values, notValues, attr as Val<never>, s.match)
       parts.push(r)
-      why.push(`${label}.${[values ? `${s.field} ${JSON.stringify(values)}` : '', notValues ? `${s.notField} ${JSON.stringify(notValues)}` : ''].filter(Boolean).join(' + ')} vs ${show(attr)}: ${r}`)
+      if (!quiet) why.push(`${label}.${[values ? `${s.field} ${JSON.stringify(values)}` : '', notValues ? `${s.notField} ${JSON.stringify(notValues)}` : ''].filter(Boolean).join(' + ')} vs ${show(attr)}: ${r}`)
     }
     return and(...parts)
   }
@@ -191,7 +198,7 @@ function evalRule(rule: Obj, index: number, action: Action, req: AuthzRequest): 
   if (Array.isArray(rule.when)) {
     for (const c of rule.when) {
       if (!isObj(c) || typeof c.key !== 'string') continue
-      whenParts.push(evalCondition(c, action, req, why, httpUsed, ignoreHttp))
+      whenParts.push(evalCondition(c, action, req, quiet ? [] : why, httpUsed, ignoreHttp))
     }
   }
   let result = and(fromR, toR, ...whenParts)

@@ -2,7 +2,7 @@ import type {Inventory} from '../model/inventory.js'
 import {isObj, type Obj} from '../model/resource.js'
 import {effectiveMtls, portLevelPorts} from '../mtls/effective.js'
 import {sortPolicies, tracePolicy, type PolicyTrace} from './evaluate.js'
-import type {Policy} from './policy.js'
+import {policyScope, type Policy} from './policy.js'
 import {ANY, type AuthzRequest} from './request.js'
 
 export type EdgeDecision = 'ALLOW' | 'DENY' | 'CONDITIONAL'
@@ -49,10 +49,17 @@ export function buildAuthzGraph(policies: readonly Policy[], inventory: Inventor
     .sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`))
   const sas = [...inventory.serviceAccounts].sort(cmp)
   const edges: GraphEdge[] = []
+  // With everything but the caller's identity left open, a policy's rules give the same result for a
+  // caller whatever workload it applies to: evaluate each (policy, caller) once.
+  const cache = new Map<string, PolicyTrace>()
   for (const w of workloads) {
     const to = {namespace: w.namespace, labels: w.labels}
     const mtls = effectiveMtls(inventory, to)
     const openPorts = portLevelPorts(inventory, to).filter((p) => effectiveMtls(inventory, to, p).mode !== 'STRICT')
+    // Scope does not depend on the caller: keep only the policies that apply to this workload.
+    const scoped = enforced.map((p) => ({p, scope: policyScope(p, to, inventory)})).filter((x) => x.scope.applies)
+    const applicable = scoped.map((x) => x.p)
+    const byId = new Map(applicable.map((p) => [p.id, p]))
     for (const from of [...sas, PLAINTEXT]) {
       if (from === `${w.namespace}/${w.serviceAccount}`) continue
       let plaintext = from === PLAINTEXT
@@ -66,7 +73,13 @@ export function buildAuthzGraph(policies: readonly Policy[], inventory: Inventor
         tcp: false,
         sourceIp: ANY, remoteIp: ANY, destinationIp: ANY, method: ANY, path: ANY, host: ANY, port: ANY, sni: ANY, headers: ANY, requestPrincipal: ANY, claims: ANY,
       }
-      const edge = decideEdge(from, `${w.namespace}/${w.name}`, enforced.map((p) => tracePolicy(p, req, inventory)), enforced)
+      const traces = scoped.map(({p, scope}) => {
+        const key = `${p.id}|${String(req.principal)}`
+        let t = cache.get(key)
+        if (!t) cache.set(key, (t = tracePolicy(p, req, inventory, {scope, quiet: true})))
+        return t
+      })
+      const edge = decideEdge(from, `${w.namespace}/${w.name}`, traces, byId)
       if (plaintext && mtls.mode === 'STRICT' && edge.decision !== 'DENY') {
         if (openPorts.length === 0) Object.assign(edge, {decision: 'DENY', conditions: [], policies: [mtls.policy!], reason: `plaintext refused: mTLS STRICT (${mtls.policy})`})
         else Object.assign(edge, {decision: 'CONDITIONAL', conditions: [`only on port${openPorts.length > 1 ? 's' : ''} ${openPorts.join(',')} (mTLS STRICT elsewhere)`, ...edge.conditions]})
@@ -74,18 +87,18 @@ export function buildAuthzGraph(policies: readonly Policy[], inventory: Inventor
       edges.push(edge)
     }
   }
-  const byId = new Map<string, string[]>()
-  for (const w of inventory.workloads) byId.set(`${w.namespace}/${w.serviceAccount}`, [...(byId.get(`${w.namespace}/${w.serviceAccount}`) ?? []), `${w.namespace}/${w.name}`])
+  const bySa = new Map<string, string[]>()
+  for (const w of inventory.workloads) bySa.set(`${w.namespace}/${w.serviceAccount}`, [...(bySa.get(`${w.namespace}/${w.serviceAccount}`) ?? []), `${w.namespace}/${w.name}`])
   return {
-    serviceAccounts: sas.map((id) => ({id, workloads: (byId.get(id) ?? []).sort(cmp)})),
+    serviceAccounts: sas.map((id) => ({id, workloads: (bySa.get(id) ?? []).sort(cmp)})),
     workloads: workloads.map((w) => ({id: `${w.namespace}/${w.name}`, kind: w.kind, serviceAccount: `${w.namespace}/${w.serviceAccount}`})),
     edges,
   }
 }
 
-function decideEdge(from: string, to: string, traces: PolicyTrace[], policies: readonly Policy[]): GraphEdge {
+function decideEdge(from: string, to: string, traces: PolicyTrace[], policies: ReadonlyMap<string, Policy>): GraphEdge {
   const on = (a: string, r: string) => traces.filter((t) => t.action === a && t.applies && t.result === r)
-  const rulesOf = (t: PolicyTrace, r: string) => t.rules.filter((x) => x.result === r).map((x) => ({t, rule: policies.find((p) => p.id === t.policy)!.rules![x.index]!, index: x.index}))
+  const rulesOf = (t: PolicyTrace, r: string) => t.rules.filter((x) => x.result === r).map((x) => ({t, rule: policies.get(t.policy)!.rules![x.index]!, index: x.index}))
   const edge = (decision: EdgeDecision, reason: string, pols: string[], conditions: string[] = []): GraphEdge => ({from, to, decision, conditions, policies: [...new Set(pols)], reason})
   const denyYes = on('DENY', 'match')[0]
   if (denyYes) return edge('DENY', `denied by DENY policy ${denyYes.policy} rule ${denyYes.rule}`, [denyYes.policy])
