@@ -146,9 +146,14 @@ export async function issueBoundToken(k: VmKubePort, o: {vmName: string; namespa
   }
   const uid = secret.metadata?.uid
   if (!uid) throw new InputError(`the API server returned Secret ${o.namespace}/${name} without a uid`)
-  const tok = await call(`requesting a token for ${o.namespace}/${o.serviceAccount} (TokenRequest)`, () =>
-    k.createServiceAccountToken(o.namespace, o.serviceAccount, {audiences: [ISTIO_CA_AUDIENCE], expirationSeconds: o.ttlSeconds, boundSecret: {name, uid}}),
-  )
+  let tok: {token: string; expirationTimestamp: Date}
+  try {
+    tok = await k.createServiceAccountToken(o.namespace, o.serviceAccount, {audiences: [ISTIO_CA_AUDIENCE], expirationSeconds: o.ttlSeconds, boundSecret: {name, uid}})
+  } catch (e) {
+    const what = `requesting a token for ${o.namespace}/${o.serviceAccount} (TokenRequest)`
+    if (status(e) === 404) throw new InputError(`${what}: ${(e as Error).message}`, ['the cluster may not serve TokenRequest (projected service-account tokens)', 'use offline mode (--ca-dir) or --token-file'])
+    throw kubeFailure(e, what)
+  }
   const diagnostics: Diagnostic[] = []
   const wanted = o.now.getTime() + o.ttlSeconds * 1000
   if (Math.abs(tok.expirationTimestamp.getTime() - wanted) > 60_000) {

@@ -95,6 +95,9 @@ describe('vm bootstrap (online, against the test API server)', () => {
     } finally {
       server.setRbacDeny([])
     }
+    server.injectFault({verb: 'create', resource: 'serviceaccounts/token', code: 404, reason: 'NotFound', message: 'the server could not find the requested resource'})
+    await assert.rejects(bootstrapFleet([{...ROW, vmName: 'x-3'}], await online(), {now: () => new Date()}), (e: Error & {actions?: string[]}) => /could not find the requested resource/.test(e.message) && /TokenRequest/.test(e.actions!.join()))
+    server.clearFaults()
   })
 
   it('--token-file: accepts an istio-ca token for the right account (warning when unbound), rejects others', async () => {
