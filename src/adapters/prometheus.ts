@@ -69,8 +69,8 @@ export class PrometheusClient implements MetricsSource {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       })
     } catch (e) {
-      const err = e as Error & {cause?: {code?: string}}
-      const why = err.name === 'TimeoutError' ? 'timed out' : (err.cause?.code ?? err.message)
+      const err = e as Error & {cause?: {code?: string; message?: string}}
+      const why = err.name === 'TimeoutError' ? 'timed out' : (err.cause?.code ?? err.cause?.message ?? err.message)
       throw new PrometheusError(`cannot reach Prometheus at ${this.url}: ${why}`)
     }
     let json: ApiResponse

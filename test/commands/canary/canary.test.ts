@@ -5,7 +5,9 @@ import path from 'node:path'
 import {test} from 'node:test'
 import {EXIT} from '../../../src/core/exit-codes.js'
 import {runCli} from '../../helpers/run-command.js'
-import {REVIEWS_FILE} from '../../core/canary/fixtures/files.js'
+import {runCanary} from '../../../src/core/canary/controller.js'
+import {GitopsTarget} from '../../../src/core/canary/gitops-target.js'
+import {REVIEWS_FILE, testContext} from '../../core/canary/fixtures/files.js'
 
 async function temp(text = REVIEWS_FILE): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cleat-canary-cmd-'))
@@ -131,4 +133,24 @@ test('credentials in --prometheus are not recorded in the state annotation', asy
   const text = await readFile(f, 'utf8')
   assert.match(text, /"prometheus":"https:\/\/prometheus.example:9090"/)
   assert.doesNotMatch(text, /s3cret/)
+})
+
+test('status -w waits while the run progresses and exits with its outcome; --timeout gives up with 10', async () => {
+  const f = await temp()
+  await runCli(['canary', 'start', '-f', f, '--stable', 'v1', '--canary', 'v2', '--bake', '1s'])
+  const t0 = Date.now()
+  const waited = await runCli(['canary', 'status', '-f', f, '-w', '--interval', '200ms', '--timeout', '1s'])
+  assert.equal(waited.exitCode, EXIT.CANARY_PAUSED)
+  assert.ok(Date.now() - t0 >= 900, 'it watched until the timeout')
+  assert.ok((waited.stdout.match(/phase {4}Baking/g) ?? []).length >= 2, 'it printed more than once')
+  // With a run progressing at the same time, the watch ends when the canary is promoted.
+  const [watch, run] = await Promise.all([
+    runCli(['canary', 'status', '-f', f, '-w', '--interval', '200ms', '--timeout', '30s', '--json']),
+    // The other runner works through the core API (runCli shares one output sink per process).
+    new Promise((r) => setTimeout(r, 300)).then(() => runCanary(testContext(new GitopsTarget({file: f})), {onInterrupt: 'pause'})),
+  ])
+  assert.equal(run.exitCode, EXIT.OK, run.message)
+  assert.equal(watch.exitCode, EXIT.OK)
+  const last = JSON.parse(watch.stdout.trim().split('\n').at(-1)!) as {state: {phase: string}}
+  assert.equal(last.state.phase, 'Succeeded')
 })
