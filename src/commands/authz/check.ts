@@ -39,8 +39,8 @@ export default class AuthzCheck extends BaseCommand {
     const given = Object.keys(requestFlags).filter((k) => k !== 'custom-verdict' && (flags as Record<string, unknown>)[k] !== undefined && (flags as Record<string, unknown>)[k] !== false)
     if (flags.cases && given.length > 0) throw new UsageError(`--cases runs the requests of the file: drop ${given.map((k) => `--${k}`).join(', ')}`)
     if (!flags.cases && !flags['to-namespace']) throw new UsageError('say which workload receives the request: --to-namespace NS [--to-labels k=v ...] (or use --cases FILE)')
-    const opts = {trustDomain: flags['trust-domain'], customVerdict: flags['custom-verdict'] as 'allow' | 'deny'}
     const inputs = await loadAuthzInputs(argv as string[], {cwd: process.cwd(), readStdin: readAllStdin, maxFileSize: flags['max-file-size'] * 1024 * 1024, rootNamespace: flags['root-namespace']})
+    const opts = {trustDomain: flags['trust-domain'], customVerdict: flags['custom-verdict'] as 'allow' | 'deny', ignore: inputs.isInvalid}
     if (flags.cases) {
       const cases = await readCasesFile(flags.cases, process.cwd())
       reportDiagnostics(inputs.diagnostics)
@@ -59,6 +59,7 @@ export default class AuthzCheck extends BaseCommand {
     if (inputs.unreadable) return void (process.exitCode = EXIT.INPUT)
     const d = evaluate(inputs.policies, built.request, inputs.inventory, opts)
     writeOut(flags.output === 'json' ? JSON.stringify(toCheckJson(d), null, 2) + '\n' : formatCheckText(d, {explain: flags.explain, request: built.request, notes: built.notes}))
+    if (!flags.explain) for (const n of [...built.notes, ...d.notes]) writeErr(`note: ${n}`)
     if (flags.expect && flags.expect.toUpperCase() !== d.decision) {
       writeErr(`expectation failed: expected ${flags.expect.toUpperCase()}, got ${d.decision}`)
       process.exitCode = EXIT.FINDINGS

@@ -34,7 +34,7 @@ export default class AuthzGraph extends BaseCommand {
     const inputs = await loadAuthzInputs(argv as string[], {cwd: process.cwd(), readStdin: readAllStdin, maxFileSize: flags['max-file-size'] * 1024 * 1024, rootNamespace: flags['root-namespace']})
     reportDiagnostics(inputs.diagnostics)
     if (inputs.unreadable) return void (process.exitCode = EXIT.INPUT)
-    const graph = buildAuthzGraph(inputs.policies, inputs.inventory, {namespace: flags.namespace, trustDomain: flags['trust-domain']})
+    const graph = buildAuthzGraph(inputs.policies, inputs.inventory, {namespace: flags.namespace, trustDomain: flags['trust-domain'], ignore: inputs.isInvalid})
     writeOut(FORMATS[flags.output as keyof typeof FORMATS](graph))
   }
 }

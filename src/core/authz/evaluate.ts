@@ -1,5 +1,5 @@
 import type {Inventory} from '../model/inventory.js'
-import {effectiveNamespace, isObj, specOf, type Obj} from '../model/resource.js'
+import {effectiveNamespace, isObj, specOf, type Obj, type Resource} from '../model/resource.js'
 import {effectiveMtls, type EffectiveMtls} from '../mtls/effective.js'
 import {and, matchField, matchIp, matchPath, matchPort, matchString, or, type Matcher, type Tri} from './match.js'
 import {policyScope, type Action, type Policy, type Scope} from './policy.js'
@@ -47,6 +47,8 @@ export interface Decision extends Verdict {
 export interface EvaluateOptions {
   /** What the external authorizer of matching CUSTOM policies answers (default allow). */
   customVerdict?: 'allow' | 'deny'
+  /** PeerAuthentications (and other resources) to leave out, e.g. invalid ones. */
+  ignore?: (r: Resource) => boolean
 }
 
 const ACTION_ORDER: Record<Action, number> = {CUSTOM: 0, DENY: 1, ALLOW: 2, AUDIT: 3}
@@ -65,7 +67,7 @@ export function sortPolicies(policies: readonly Policy[]): Policy[] {
  */
 export function evaluate(policies: readonly Policy[], req: AuthzRequest, inventory: Inventory, opts: EvaluateOptions = {}): Decision {
   const notes: string[] = []
-  const mtls = effectiveMtls(inventory, req.to, typeof req.port === 'number' ? req.port : null)
+  const mtls = effectiveMtls(inventory, req.to, typeof req.port === 'number' ? req.port : null, {ignore: opts.ignore})
   let request = req
   if (mtls.mode === 'DISABLE' && !req.plaintext && mtls.policy) {
     notes.push(`mTLS is DISABLE on the destination (${mtls.policy}): the request arrives as plaintext, without a peer identity`)

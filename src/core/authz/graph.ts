@@ -1,5 +1,5 @@
 import type {Inventory} from '../model/inventory.js'
-import {isObj, type Obj} from '../model/resource.js'
+import {isObj, type Obj, type Resource} from '../model/resource.js'
 import {effectiveMtls, portLevelPorts} from '../mtls/effective.js'
 import {sortPolicies, tracePolicy, type PolicyTrace} from './evaluate.js'
 import {policyScope, type Policy} from './policy.js'
@@ -34,6 +34,8 @@ export interface GraphOptions {
   /** Only workloads of this namespace as callees (callers: all service accounts). */
   namespace?: string
   trustDomain?: string
+  /** PeerAuthentications to leave out (invalid ones). */
+  ignore?: (r: Resource) => boolean
 }
 
 /**
@@ -54,8 +56,8 @@ export function buildAuthzGraph(policies: readonly Policy[], inventory: Inventor
   const cache = new Map<string, PolicyTrace>()
   for (const w of workloads) {
     const to = {namespace: w.namespace, labels: w.labels}
-    const mtls = effectiveMtls(inventory, to)
-    const openPorts = portLevelPorts(inventory, to).filter((p) => effectiveMtls(inventory, to, p).mode !== 'STRICT')
+    const mtls = effectiveMtls(inventory, to, null, {ignore: opts.ignore})
+    const openPorts = portLevelPorts(inventory, to, {ignore: opts.ignore}).filter((p) => effectiveMtls(inventory, to, p, {ignore: opts.ignore}).mode !== 'STRICT')
     // Scope does not depend on the caller: keep only the policies that apply to this workload.
     const scoped = enforced.map((p) => ({p, scope: policyScope(p, to, inventory)})).filter((x) => x.scope.applies)
     const applicable = scoped.map((x) => x.p)

@@ -113,3 +113,12 @@ describe('cleat authz check (command)', () => {
     assert.equal(c.exitCode, 65)
   })
 })
+
+describe('cleat authz check (invalid PeerAuthentication)', () => {
+  it('leaves an invalid PeerAuthentication out of the mTLS resolution', async () => {
+    const f = await tempFile('pa.yaml', 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: shop}\nspec:\n  mtls: {mode: STRIKT}\n---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: istio-system}\nspec:\n  mtls: {mode: STRICT}\n')
+    const r = await runCli(['authz', 'check', f, ...ORDERS, '--plaintext', '-o', 'json'])
+    assert.equal(JSON.parse(r.stdout).policy, 'istio-system/default')
+    assert.match(r.stderr, /CL6001 PeerAuthentication shop\/default is invalid/)
+  })
+})
