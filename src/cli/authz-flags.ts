@@ -15,9 +15,9 @@ export const trustDomainFlag = Flags.string({description: 'trust domain of peer 
 /** The request of `authz check`. */
 export const requestFlags = {
   'to-namespace': Flags.string({description: 'namespace of the destination workload'}),
-  'to-labels': Flags.string({description: 'label of the destination workload, key=value (repeat for more)', multiple: true}),
-  'from-principal': Flags.string({description: 'peer identity of the caller (mTLS): <trust-domain>/ns/<ns>/sa/<sa>', exclusive: ['plaintext']}),
-  'from-namespace': Flags.string({description: 'namespace of the caller (mTLS; service account assumed: default)', exclusive: ['plaintext']}),
+  'to-labels': Flags.string({description: 'label of the destination workload, key=value (repeat for more)', multiple: true, multipleNonGreedy: true}),
+  'from-principal': Flags.string({description: 'peer identity of the caller (mTLS): <trust-domain>/ns/<ns>/sa/<sa>'}),
+  'from-namespace': Flags.string({description: 'namespace of the caller (mTLS; service account assumed: default)'}),
   plaintext: Flags.boolean({description: 'the request is not mutual TLS: no peer identity', default: false}),
   tcp: Flags.boolean({description: 'a plain TCP connection (no method, path, host, headers or JWT)', default: false}),
   'source-ip': Flags.string({description: 'source IP address of the connection'}),
@@ -28,9 +28,9 @@ export const requestFlags = {
   port: Flags.integer({description: 'destination (workload) port', min: 0, max: 65535}),
   host: Flags.string({description: 'HTTP Host header'}),
   sni: Flags.string({description: 'TLS server name (connection.sni)'}),
-  header: Flags.string({description: 'HTTP header, name=value (repeat for more)', multiple: true}),
+  header: Flags.string({description: 'HTTP header, name=value (repeat for more)', multiple: true, multipleNonGreedy: true}),
   'request-principal': Flags.string({description: 'JWT identity <issuer>/<subject> (request.auth.principal)'}),
-  'jwt-claim': Flags.string({description: 'JWT claim, name=value; repeat a name for a list; nested as a[b]=v', multiple: true}),
+  'jwt-claim': Flags.string({description: 'JWT claim, name=value; repeat a name for a list; nested as a[b]=v', multiple: true, multipleNonGreedy: true}),
   'custom-verdict': Flags.string({description: 'what external authorizers of matching CUSTOM policies answer', options: ['allow', 'deny'], default: 'allow'}),
 }
 

@@ -25,7 +25,7 @@ export default class MtlsStatus extends BaseCommand {
   static override flags = {
     ...meshFlags,
     namespace: Flags.string({char: 'n', description: 'only workloads of this namespace (required with --labels)'}),
-    labels: Flags.string({char: 'l', description: 'ask about one workload with these labels, key=value (repeat for more)', multiple: true}),
+    labels: Flags.string({char: 'l', description: 'ask about one workload with these labels, key=value (repeat for more)', multiple: true, multipleNonGreedy: true}),
     port: Flags.integer({description: 'only this workload (container) port', min: 0, max: 65535}),
     output: Flags.string({char: 'o', description: 'output format', options: ['table', 'json'], default: 'table'}),
   }

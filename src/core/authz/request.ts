@@ -120,7 +120,8 @@ export function buildRequest(input: RequestInput, opts: RequestOptions = {}): Bu
     method = (input.method ?? 'GET').toUpperCase()
     path = input.path ?? '/'
     if (!path.startsWith('/')) throw new UsageError(`--path '${path}' must start with /`)
-    if (input.method === undefined || input.path === undefined) notes.push(`HTTP request ${method} ${path}${input.method === undefined && input.path === undefined ? ' (default method and path)' : ''}`)
+    const defaulted = [input.method === undefined ? `--method (${method})` : '', input.path === undefined ? `--path (${path})` : ''].filter(Boolean)
+    if (defaulted.length > 0) notes.push(`no ${defaulted.join(' or ')} given: using the default`)
   }
   const request: AuthzRequest = {
     to: {namespace: input.toNamespace, labels: {...input.toLabels}},
