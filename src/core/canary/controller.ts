@@ -1,6 +1,6 @@
 import type {Diagnostic} from '../diagnostics/diagnostic.js'
 import {diag} from '../diagnostics/catalog/index.js'
-import {UsageError} from '../errors.js'
+import {OutcomeError, UsageError} from '../errors.js'
 import {EXIT, type ExitCode} from '../exit-codes.js'
 import {isObj} from '../model/resource.js'
 import {runAnalysis, type CheckCommandResult, type MetricsSource} from './analysis.js'
@@ -136,7 +136,8 @@ async function explainConflict(ctx: CanaryContext, ours: CanaryState | null): Pr
         'or restore the snapshot with `cleat canary abort`',
       ])
   }
-  if (now && now.phase === 'Paused' && ours?.phase !== 'Paused') throw new LockHeldError('the canary was paused by another process', ['continue with `cleat canary resume`'])
+  if (now && now.phase === 'Paused' && ours?.phase !== 'Paused')
+    throw new OutcomeError(`the canary was paused by another process (${now.pause?.reason ?? 'user'}); this run stopped without writing`, EXIT.CANARY_PAUSED, ['continue with `cleat canary resume`'])
   throw new LockHeldError('another process changed the canary at the same time; nothing was written by this one', ['check `cleat canary status`'])
 }
 
@@ -174,6 +175,7 @@ async function commit(ctx: CanaryContext, sess: Session, state: CanaryState | nu
       removeAnnotationsMap: next === null && createdAnnotations,
     })
   } catch (e) {
+    if (sess.state?.lock?.holder === ctx.holder) await releaseLease(ctx)
     if (e instanceof CasConflict) await explainConflict(ctx, sess.state)
     throw e
   }

@@ -182,3 +182,21 @@ test('re-running a promoted pipeline does nothing; starting again over a promote
   assert.match(restart.message, /would move traffic back to stable/)
   assert.equal(await readFile(file, 'utf8'), promoted)
 })
+
+test('pause or abort from elsewhere stops a running `run` at its next write (10 / 21)', async () => {
+  for (const [other, code] of [
+    [pauseCanary, EXIT.CANARY_PAUSED],
+    [abortCanary, EXIT.CANARY_ROLLED_BACK_PREFLIGHT],
+  ] as const) {
+    const file = await tempFile()
+    await startCanary(testContext(gitops(file)), startOptions({plan: {steps: [30, 100], gates: [], bakeSeconds: 1}}))
+    const runner = testContext(gitops(file), {holder: 'runner'})
+    const running = runCanary(runner, {onInterrupt: 'pause'}).catch((e: {exitCode: number; message: string}) => e)
+    await new Promise((r) => setTimeout(r, 300))
+    const o = await other(testContext(gitops(file), {holder: 'human'}))
+    assert.ok([EXIT.OK, EXIT.CANARY_PAUSED].includes(o.exitCode as 0 | 10), o.message)
+    const r = await running
+    assert.equal(r.exitCode, code, r.message)
+    assert.deepEqual(weightsOf(await readFile(file, 'utf8')), other === abortCanary ? [100, 0, 0] : [70, 30, 0])
+  }
+})
