@@ -122,3 +122,12 @@ describe('cleat authz check (invalid PeerAuthentication)', () => {
     assert.match(r.stderr, /CL6001 PeerAuthentication shop\/default is invalid/)
   })
 })
+
+describe('cleat authz check (argument order)', () => {
+  it('PATHS may follow repeatable flags', async () => {
+    const r = await runCli(['authz', 'check', '--to-labels', 'app=orders', '--to-namespace', 'shop', '--to-labels', 'version=v1', SHOP, ...FRONTEND, '--path', '/orders', '--port', '8080'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.equal(r.stdout, 'ALLOW  allowed by ALLOW policy shop/orders-api rule 0\n')
+    assert.match(r.stderr, /note: no --method \(GET\) given: using the default/)
+  })
+})

@@ -37,3 +37,12 @@ describe('cleat mtls status (command)', () => {
     assert.match(r.stderr, /--labels needs --namespace/)
   })
 })
+
+describe('cleat mtls status (query notes)', () => {
+  it('notes labels that match no workload of the inputs and still answers', async () => {
+    const r = await runCli(['mtls', 'status', SHOP, '-n', 'shop', '-l', 'app=ordres', '-o', 'json'])
+    assert.equal(r.exitCode, 0)
+    assert.match(r.stderr, /CL6002/)
+    assert.deepEqual(JSON.parse(r.stdout).map((x: {mode: string; policy: string}) => [x.mode, x.policy]), [['STRICT', 'istio-system/default']])
+  })
+})
