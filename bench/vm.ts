@@ -94,7 +94,7 @@ export async function run(): Promise<BenchSection> {
         {name: 'speed-up of cleat over the openssl loop', value: `${ratio.toFixed(1)}×`},
       ],
       notes: [
-        `cleat writes the whole bundle per VM (10 files, each fsynced and renamed into place, plus the checksummed manifest); the shell loop only issues the key and certificate. Sample size: CLEAT_BENCH_VM_SAMPLE (default ${SAMPLE}); fleet size: CLEAT_BENCH_VMS.`,
+        `cleat writes the whole bundle per VM (9 files, each fsynced and renamed into place, plus the checksummed manifest); the shell loop only issues the key and certificate. Sample size: CLEAT_BENCH_VM_SAMPLE (default ${SAMPLE}); fleet size: CLEAT_BENCH_VMS.`,
       ],
     }
   } finally {
