@@ -194,3 +194,25 @@ test('GitOps status with cluster access shows whether the cluster has synced the
   const synced = await canaryStatus({target: fileTarget, now: Date.now, cluster: target('r7')})
   assert.equal(synced.cluster?.synced, true)
 })
+
+test('live: two concurrent steps on one VirtualService: one proceeds, the other gets 30 (Lease or patch test)', async () => {
+  for (let round = 0; round < 3; round++) {
+    const name = `c${round}`
+    srv.state.put(vs(name))
+    await startCanary(testContext(target(name)), startOptions({plan: {steps: [30, 100], gates: [], bakeSeconds: 0.5}}))
+    srv.clearRequests()
+    const results = await Promise.all(
+      ['job-a', 'job-b'].map((holder) =>
+        stepCanary(testContext(target(name), {holder})).then(
+          (o) => o.exitCode,
+          (e: {exitCode: number}) => e.exitCode,
+        ),
+      ),
+    )
+    assert.deepEqual(results.sort(), [EXIT.OK, EXIT.CANARY_LOCK_HELD])
+    assert.equal(readState(live(name) as never)?.phase, 'Passed')
+    const vsWrites = srv.writes({resource: 'virtualservices'}).filter((w) => w.status < 300)
+    assert.equal(new Set(vsWrites.map((w) => w.user)).size, 1)
+    assert.equal(vsWrites.length, 2, 'the winner: lock write + judgement write')
+  }
+})
