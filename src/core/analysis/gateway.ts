@@ -10,10 +10,21 @@ function selectorOf(gw: Resource): Record<string, string> {
   return stringMap(specOf(gw).selector)
 }
 
-/** True when one selector's labels are all in the other (they can select the same pods). */
-function selectorsOverlap(a: Record<string, string>, b: Record<string, string>): boolean {
+/**
+ * True when two Gateways can be served by the same proxies: with workloads in the inputs, when their
+ * selectors select a common workload; without, when one selector's labels are all in the other.
+ */
+function gatewaysShareWorkloads(idx: MeshIndex, a: Resource, b: Resource): boolean {
+  const sa = selectorOf(a)
+  const sb = selectorOf(b)
+  if (idx.inventory.hasWorkloads) {
+    const wa = idx.selectWorkloads(sa, null)
+    if (wa.length === 0) return false
+    const wb = new Set(idx.selectWorkloads(sb, null))
+    return wa.some((w) => wb.has(w))
+  }
   const sub = (x: Record<string, string>, y: Record<string, string>): boolean => Object.entries(x).every(([k, v]) => y[k] === v)
-  return sub(a, b) || sub(b, a)
+  return sub(sa, sb) || sub(sb, sa)
 }
 
 function gatewayPods(idx: MeshIndex, gw: Resource): Workload[] {
@@ -86,7 +97,7 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
     }
     const conflicts = new Map<Resource, {others: NameList; ports: Set<number>; hosts: NameList; index: number}>()
     const note = (a: ServerRef, b: ServerRef): void => {
-      if (a.gw === b.gw || !selectorsOverlap(selectorOf(a.gw), selectorOf(b.gw))) return
+      if (a.gw === b.gw || !gatewaysShareWorkloads(idx, a.gw, b.gw)) return
       for (const [x, y] of [[a, b], [b, a]] as const) {
         const c = conflicts.get(x.gw) ?? {others: new NameList(), ports: new Set<number>(), hosts: new NameList(), index: x.index}
         c.others.add(`${idx.ns(y.gw)}/${y.gw.name}`)
@@ -138,7 +149,7 @@ export const gatewayCertificateAnalyzer: CleatAnalyzer = {
     for (const list of byCert.values()) {
       for (const a of list) {
         for (const b of list) {
-          if (a.gw === b.gw || !selectorsOverlap(selectorOf(a.gw), selectorOf(b.gw))) continue
+          if (a.gw === b.gw || !gatewaysShareWorkloads(idx, a.gw, b.gw)) continue
           const f = found.get(a.gw) ?? {others: new NameList(), index: a.index}
           f.others.add(`${idx.ns(b.gw)}/${b.gw.name}`)
           found.set(a.gw, f)

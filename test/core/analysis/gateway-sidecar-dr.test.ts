@@ -44,6 +44,12 @@ describe('Gateway analysis', () => {
     assert.deepEqual(summary(d, ['CL3042', 'CL3043']), ['CL3042 Gateway istio-system/a', 'CL3042 Gateway istio-system/b', 'CL3043 Gateway istio-system/a', 'CL3043 Gateway istio-system/c'])
     assert.equal(d.find((x) => x.code === 'CL3042')!.istioCode, 'IST0145')
   })
+
+  it('does not call gateways conflicting when no proxy serves both', () => {
+    const server = '  - port: {number: 8443, name: https, protocol: HTTPS}\n    hosts: [www.example.com]'
+    const d = analyzeYaml(doc(...ingress, gateway('e', {istio: 'egressgateway'}, server), gateway('f', {istio: 'egressgateway', extra: 'x'}, server)))
+    assert.deepEqual(summary(d, ['CL3042', 'CL3040']), ['CL3040 Gateway istio-system/e', 'CL3040 Gateway istio-system/f'])
+  })
 })
 
 describe('Sidecar analysis', () => {
