@@ -78,6 +78,10 @@ export function evaluate(policies: readonly Policy[], req: AuthzRequest, invento
   if (request.port === null && trace.some((t) => t.rules.some((r) => r.why.some((w) => /(ports|destination\.port).* vs \(absent\)/.test(w))))) {
     notes.push('no --port given: rules that test ports (ports, notPorts, destination.port) were evaluated without a port; pass --port for a definite answer')
   }
+  if (request.plaintext && mtls.mode !== 'STRICT') {
+    const used = trace.filter((t) => t.applies && t.rules.some((r) => r.why.some((w) => /^(source\.(principals|notPrincipals|namespaces|notNamespaces|serviceAccounts|notServiceAccounts)|when source\.(principal|namespace)\b)/.test(w))))
+    if (used.length > 0) notes.push(`plaintext request: mTLS-only fields of ${used.map((t) => t.policy).join(', ')} were compared with an empty identity (ISTIO-SECURITY-2021-004); require STRICT mTLS to close this gap`)
+  }
   const verdict = decide(trace, policies, request, mtls, opts, false, notes)
   const shadow = decide(trace, policies, request, mtls, opts, true, [])
   const audited = trace.filter((t) => t.action === 'AUDIT' && t.applies && t.result === 'match').map((t) => t.policy)

@@ -215,3 +215,16 @@ describe('authz evaluate (JWT notes)', () => {
     assert.deepEqual(evaluate([], buildRequest(jwtReq).request, inv).notes, [])
   })
 })
+
+describe('authz evaluate (plaintext with mTLS-only fields)', () => {
+  it('warns that mTLS-only fields saw an empty identity when mTLS is not STRICT', () => {
+    const inv = inventoryOf([allowRule({from: [{source: {notNamespaces: ['foo']}}]})])
+    const d = evaluate(readPolicies(inv), buildRequest({...base, fromPrincipal: undefined, plaintext: true}).request, inv)
+    assert.equal(d.decision, 'ALLOW')
+    assert.match(d.notes.join('\n'), /mTLS-only fields of shop\/allow .*2021-004/)
+  })
+  it('stays quiet for mTLS requests', () => {
+    const inv = inventoryOf([allowRule({from: [{source: {notNamespaces: ['foo']}}]})])
+    assert.deepEqual(evaluate(readPolicies(inv), buildRequest(base).request, inv).notes, [])
+  })
+})
