@@ -110,7 +110,8 @@ async function load(ctx: CanaryContext, sel?: StartOptions): Promise<Session> {
   const state = snap.rawState === null ? null : decodeState(snap.rawState)
   const selectors = state && !isTerminal(state) ? selectorsFromState(state, snap.namespace) : sel ? {...sel, namespace: snap.namespace} : state ? selectorsFromState(state, snap.namespace) : null
   if (!selectors) throw new UsageError(`no canary run on ${ctx.target.describe()}`, ['start one with `cleat canary start`'])
-  const route = resolveRoute(snap.vs, selectors)
+  // A run in progress resolves leniently: weights someone broke are drift (31), reported by checkDrift.
+  const route = resolveRoute(snap.vs, selectors, {lenient: Boolean(state && !isTerminal(state))})
   if (state && !isTerminal(state) && route.route.index !== state.target.route.index)
     throw new CanaryError('CL5030', `the shifted route moved from index ${state.target.route.index} to ${route.route.index} since the run started`)
   return {snap, state, route}
@@ -593,7 +594,7 @@ export async function abortCanary(ctx: CanaryContext): Promise<Outcome> {
   const snap = await ctx.target.read()
   if (snap.rawState === null) return {exitCode: EXIT.OK, message: `no canary run on ${ctx.target.describe()}; nothing to abort`, state: null, diagnostics: []}
   const s = decodeState(snap.rawState)
-  const route = resolveRoute(snap.vs, selectorsFromState(s, snap.namespace))
+  const route = resolveRoute(snap.vs, selectorsFromState(s, snap.namespace), {lenient: true})
   const sess: Session = {snap, state: s, route}
   const cur = splitOf(route)
   const notes: string[] = []
@@ -656,7 +657,7 @@ export async function canaryStatus(ctx: Pick<CanaryContext, 'target' | 'now'> & 
   if (!state) return {target: ctx.target.describe(), cluster: null, state: null, current: null, drift: false, lock: null, route: null}
   let current: Split | null = null
   try {
-    current = splitOf(resolveRoute(snap.vs, selectorsFromState(state, snap.namespace)))
+    current = splitOf(resolveRoute(snap.vs, selectorsFromState(state, snap.namespace), {lenient: true}))
   } catch {
     current = null
   }

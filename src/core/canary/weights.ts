@@ -64,7 +64,11 @@ export function routeLabel(index: number, name: string | null): string {
  * Find the http route to shift. With a name: exactly one route of that name. Without: exactly one route
  * that holds both the stable and the canary destination. Anything else is an error, never a silent no-op.
  */
-export function resolveRoute(vs: Obj, sel: {route?: string | null; stable: DestSelector; canary: DestSelector; namespace: string}): ResolvedRoute {
+export function resolveRoute(
+  vs: Obj,
+  sel: {route?: string | null; stable: DestSelector; canary: DestSelector; namespace: string},
+  opts: {lenient?: boolean} = {},
+): ResolvedRoute {
   const routes = httpRoutes(vs)
   let candidates: number[]
   if (sel.route) {
@@ -100,12 +104,13 @@ export function resolveRoute(vs: Obj, sel: {route?: string | null; stable: DestS
   const weights = dests.map((d, j) => {
     const w = isObj(d) ? d.weight : undefined
     if (w === undefined || w === null) throw new CanaryError('CL5004', `destination #${j} of ${label} has no weight`, weightPointer(index, j))
-    if (typeof w !== 'number' || !Number.isInteger(w) || w < 0)
+    if (typeof w !== 'number' || (!opts.lenient && (!Number.isInteger(w) || w < 0)))
       throw new CanaryError('CL5005', `destination #${j} of ${label} has weight ${JSON.stringify(w)}; weights must be non-negative integers`, weightPointer(index, j))
     return w
   })
   const total = weights.reduce((a, b) => a + b, 0)
-  if (total !== 100) throw new CanaryError('CL5005', `the weights of ${label} total ${total}, not 100`)
+  // Rollback must work whatever someone wrote meanwhile (lenient); everything else needs a valid route.
+  if (total !== 100 && !opts.lenient) throw new CanaryError('CL5005', `the weights of ${label} total ${total}, not 100`)
   return {route: {index, name}, stableIdx, canaryIdx, weights}
 }
 

@@ -102,8 +102,11 @@ test('drift: an outside edit stops step with exit 31 and writes nothing; --adopt
   assert.equal(await readFile(file, 'utf8'), edited, 'nothing written on drift')
   const adopted = await stepCanary(testContext(gitops(file), {adoptDrift: true}))
   assert.equal(adopted.exitCode, EXIT.OK, adopted.message)
-  // Rollback works after drift: the snapshot weights come back and the file is the original again.
-  await writeFile(file, (await readFile(file, 'utf8')).replace(/weight: (\d+)   # stable/, 'weight: 55   # stable').replace(/weight: (\d+)     # canary/, 'weight: 45     # canary'))
+  // Rollback works after drift, even a drift to weights that no longer total 100: the snapshot weights
+  // come back and the file is the original again.
+  await writeFile(file, (await readFile(file, 'utf8')).replace(/weight: (\d+)   # stable/, 'weight: 55   # stable').replace(/weight: (\d+)     # canary/, 'weight: 5     # canary'))
+  const st = await stepCanary(ctx).catch((e: {exitCode: number}) => e)
+  assert.equal(st.exitCode, EXIT.CANARY_DRIFT, 'a route that no longer totals 100 is drift, not stepped')
   const a = await abortCanary(ctx)
   assert.equal(a.exitCode, EXIT.OK)
   assert.match(a.message, /drift/)
