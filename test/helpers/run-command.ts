@@ -29,7 +29,7 @@ export async function runCli(args: string[], opts: {stdin?: string} = {}): Promi
     if (file) break
   }
   if (n === 0) throw new Error(`no command file for ${args.join(' ')}`)
-  const mod = (await import(pathToFileURL(file).href)) as {default: typeof Command}
+  const mod = (await import(pathToFileURL(file).href)) as {default: typeof Command & (new (argv: string[], config: Config) => Command)}
   let stdout = ''
   let stderr = ''
   const restore = setOutputSink({out: (t) => (stdout += t), err: (t) => (stderr += t)})

@@ -1,5 +1,5 @@
 // Load order matters: the polyfill must run before @peculiar/x509 (and tsyringe) evaluate.
-import './reflect-polyfill.js'
+import 'reflect-metadata'
 import {webcrypto} from 'node:crypto'
 import * as x509 from '@peculiar/x509'
 
