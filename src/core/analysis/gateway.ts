@@ -1,6 +1,6 @@
 /** Cross-resource checks of Gateways: workloads, service ports, conflicts, certificates, credentials. */
 import {createPrivateKey, X509Certificate} from 'node:crypto'
-import type {Workload} from '../model/inventory.js'
+import type {ServiceInfo, Workload} from '../model/inventory.js'
 import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
 import {hostsOverlap, wildcardKeys} from './hosts.js'
@@ -38,6 +38,7 @@ export const gatewayWorkloadAnalyzer: CleatAnalyzer = {
     if (!inv.hasWorkloads) return
     const idx = meshIndex(inv)
     const services = inv.services.filter((s) => s.resource.kind === 'Service')
+    const portsBySelector = new Map<string, Set<number>>()
     for (const gw of idx.kind('Gateway')) {
       const sel = selectorOf(gw)
       const pods = gatewayPods(idx, gw)
@@ -46,23 +47,32 @@ export const gatewayWorkloadAnalyzer: CleatAnalyzer = {
         continue
       }
       if (!inv.hasServices) continue
-      const ports = new Set<number>()
-      for (const pod of pods) {
-        for (const s of services) {
-          if (s.namespace !== pod.namespace || !Object.entries(s.selector).every(([k, v]) => pod.labels[k] === v)) continue
-          for (const p of s.ports) {
-            if (p.protocol !== undefined && p.protocol !== 'TCP') continue
-            ports.add(typeof p.targetPort === 'number' && p.targetPort !== 0 ? p.targetPort : p.port)
-          }
-        }
-      }
+      const key = labelText(sel)
+      let ports = portsBySelector.get(key)
+      if (!ports) portsBySelector.set(key, (ports = servicePorts(pods, services)))
+      const known = ports
       objList(specOf(gw).servers).forEach((server, i) => {
         const n = isObj(server.port) ? server.port.number : undefined
-        if (typeof n !== 'number' || ports.has(n)) return
+        if (typeof n !== 'number' || known.has(n)) return
         ctx.report('CL3041', gw, `/spec/servers/${i}/port/number`, `port ${n} is not a target port of any Service in front of the gateway workloads (${labelText(sel)}); it is unreachable through those Services`)
       })
     }
   },
+}
+
+/** Target ports (TCP) of the Services that select any of the pods. */
+function servicePorts(pods: readonly Workload[], services: readonly ServiceInfo[]): Set<number> {
+  const ports = new Set<number>()
+  for (const pod of pods) {
+    for (const s of services) {
+      if (s.namespace !== pod.namespace || !Object.entries(s.selector).every(([k, v]) => pod.labels[k] === v)) continue
+      for (const p of s.ports) {
+        if (p.protocol !== undefined && p.protocol !== 'TCP') continue
+        ports.add(typeof p.targetPort === 'number' && p.targetPort !== 0 ? p.targetPort : p.port)
+      }
+    }
+  }
+  return ports
 }
 
 interface ServerRef {

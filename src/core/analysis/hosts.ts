@@ -3,15 +3,14 @@
  * Pure functions; no inventory access.
  */
 
-const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/
-
 /**
  * Resolve a host as written in a resource of namespace `ns` the way Istio does: a name without a
  * dot is a Kubernetes short name (`reviews` in `shop` → `reviews.shop.svc.cluster.local`); `*`,
  * IP addresses and anything containing a dot are taken as written.
  */
 export function resolveHost(host: string, ns: string, domainSuffix: string): string {
-  if (host === '' || host === '*' || host.includes('.') || host.includes(':') || IPV4.test(host)) return host
+  // (an IPv4 address contains dots, so it is kept by the dot test)
+  if (host === '' || host === '*' || host.includes('.') || host.includes(':')) return host
   return `${host}.${ns}.svc.${domainSuffix}`
 }
 
