@@ -65,7 +65,10 @@ export function compileCel(expr: string): Program | Error {
   let p = programs.get(expr)
   if (p === undefined) {
     try {
-      p = celEnv().parse(expr) as unknown as Program
+      const parsed = celEnv().parse(expr)
+      // Type-checking once up front marks the AST as checked; otherwise cel-js re-checks on every call.
+      const checked = parsed.check()
+      p = checked.valid ? (parsed as unknown as Program) : new Error(checked.error?.message ?? 'type error')
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e))
     }
@@ -77,37 +80,21 @@ export function compileCel(expr: string): Program | Error {
 /**
  * JSON value → CEL value. A scalar integer `self` becomes a CEL int (BigInt); numbers inside maps and
  * lists stay JS numbers, which cel-js treats as doubles (comparisons and equality with int literals
- * work; this avoids copying every object). Null fields are dropped, as the API server prunes them
- * before validation, so has() sees them as unset.
+ * work; this avoids copying every object). Null fields of the node itself are dropped, as the API
+ * server prunes them before validation, so has(self.x) sees them as unset.
  */
 function toCel(v: unknown): unknown {
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v
-  if (v === null || typeof v !== 'object') return v
-  return hasNull(v) ? withoutNulls(v) : v
-}
-
-function hasNull(v: object): boolean {
-  if (Array.isArray(v)) {
-    for (const x of v) if (x !== null && typeof x === 'object' && hasNull(x)) return true
-    return false
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v
+  const o = v as Record<string, unknown>
+  for (const k of Object.keys(o)) {
+    if (o[k] === null) {
+      const copy: Record<string, unknown> = {}
+      for (const [key, x] of Object.entries(o)) if (x !== null) copy[key] = x
+      return copy
+    }
   }
-  for (const k in v) {
-    const x = (v as Record<string, unknown>)[k]
-    if (x === null) return true
-    if (typeof x === 'object' && hasNull(x)) return true
-  }
-  return false
-}
-
-function withoutNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map((x) => (x !== null && typeof x === 'object' ? withoutNulls(x) : x))
-  if (v === null || typeof v !== 'object') return v
-  const o: Record<string, unknown> = {}
-  for (const k in v) {
-    const x = (v as Record<string, unknown>)[k]
-    if (x !== null && x !== undefined) o[k] = typeof x === 'object' ? withoutNulls(x) : x
-  }
-  return o
+  return v
 }
 
 function esc(seg: string): string {
