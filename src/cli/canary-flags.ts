@@ -79,6 +79,16 @@ function num(f: Bag, k: string): number | undefined {
   return n
 }
 
+/** A Kubernetes client from --kubeconfig / $KUBECONFIG / ~/.kube/config and --context; a bad file or context is a usage error. */
+function kubeClient(f: Bag): ReturnType<typeof createKubeClient> {
+  const kubeconfigPath = str(f, 'kubeconfig') ?? resolveKubeconfigPath(process.env.KUBECONFIG, homedir(), path.delimiter)
+  try {
+    return createKubeClient({kubeconfigPath, context: str(f, 'context')})
+  } catch (e) {
+    throw new UsageError((e as Error).message, ['pass --kubeconfig FILE and --context NAME, or set KUBECONFIG'])
+  }
+}
+
 /** Build the target from -f / --virtual-service. */
 export function targetFromFlags(f: Bag, now: () => number): CanaryTarget {
   const file = str(f, 'file')
@@ -89,8 +99,7 @@ export function targetFromFlags(f: Bag, now: () => number): CanaryTarget {
     return new GitopsTarget({file: path.resolve(file), name, namespace: ns, destinationRuleFiles: drs.map((d) => path.resolve(d))})
   }
   if (!vsRef) throw new UsageError('say which VirtualService: -f FILE (GitOps mode) or --virtual-service NAMESPACE/NAME (live mode)')
-  const kubeconfigPath = str(f, 'kubeconfig') ?? resolveKubeconfigPath(process.env.KUBECONFIG, homedir(), path.delimiter)
-  const client = createKubeClient({kubeconfigPath, context: str(f, 'context')})
+  const client = kubeClient(f)
   return new LiveTarget(client, {namespace: ns ?? client.defaultNamespace, name: name!, version: str(f, 'istio-version'), now})
 }
 
@@ -101,8 +110,7 @@ export function targetFromFlags(f: Bag, now: () => number): CanaryTarget {
 export async function clusterTargetFromFlags(f: Bag, file: CanaryTarget, now: () => number): Promise<CanaryTarget | null> {
   if (file.mode !== 'gitops' || (!str(f, 'context') && !str(f, 'kubeconfig'))) return null
   const snap = await file.read()
-  const kubeconfigPath = str(f, 'kubeconfig') ?? resolveKubeconfigPath(process.env.KUBECONFIG, homedir(), path.delimiter)
-  const client = createKubeClient({kubeconfigPath, context: str(f, 'context')})
+  const client = kubeClient(f)
   return new LiveTarget(client, {namespace: snap.namespace, name: snap.name, version: str(f, 'istio-version'), now})
 }
 

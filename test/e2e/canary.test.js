@@ -156,13 +156,14 @@ describe('cleat canary (end to end)', () => {
       assert.equal(after.metadata.annotations, undefined)
     })
 
-    it('a missing VirtualService is an input error (65); a bad context is a clear error', async () => {
+    it('a missing VirtualService is an input error (65); a bad context is a usage error (64)', async () => {
       const r = await runBin(['canary', 'status', '--virtual-service', 'shop/nope', '--kubeconfig', ready.kubeconfigPath])
       assert.equal(r.exitCode, 65, r.stderr)
       assert.match(r.stderr, /does not exist/)
       const r2 = await runBin(['canary', 'status', '--virtual-service', 'shop/reviews', '--kubeconfig', ready.kubeconfigPath, '--context', 'nope'])
-      assert.notEqual(r2.exitCode, 0)
+      assert.equal(r2.exitCode, 64, r2.stderr)
       assert.match(r2.stderr, /context "nope" not found/)
+      assert.doesNotMatch(r2.stderr, /bug in cleat/)
       assert.doesNotMatch(r2.stderr, /\n\s+at /)
     })
   })

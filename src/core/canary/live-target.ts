@@ -41,6 +41,20 @@ function statusOf(e: unknown): number | undefined {
   return typeof e === 'object' && e !== null && typeof (e as {status?: unknown}).status === 'number' ? (e as {status: number}).status : undefined
 }
 
+const RBAC_HINT = 'cleat needs get and patch on virtualservices, list on destinationrules (networking.istio.io) and get, create and update on leases (coordination.k8s.io) in the namespace'
+
+/** Kubernetes client errors that are not a compare-and-swap loss become clear input errors (exit 65). */
+function kubeFailure(e: unknown): never {
+  const st = statusOf(e)
+  const reason = typeof e === 'object' && e !== null ? (e as {reason?: unknown}).reason : undefined
+  if (st === undefined || typeof reason !== 'string') throw e
+  const msg = (e as Error).message
+  if (st === 401) throw new InputError(msg, ['check the credentials of the kubeconfig context'])
+  if (st === 403) throw new InputError(msg, [RBAC_HINT])
+  if (st === 0) throw new InputError(msg, ['check --context / --kubeconfig and that the API server is reachable'])
+  throw new InputError(msg)
+}
+
 export interface LiveTargetOptions {
   namespace: string
   name: string
@@ -88,7 +102,7 @@ export class LiveTarget implements CanaryTarget {
       vs = await this.api.getCustomObject(this.ref())
     } catch (e) {
       if (statusOf(e) === 404) throw new InputError(`${this.describe()} does not exist`)
-      throw e
+      kubeFailure(e)
     }
     this.last = vs
     return {vs, namespace: this.opts.namespace, name: this.opts.name, rawState: rawStateOf(vs)}
@@ -101,7 +115,7 @@ export class LiveTarget implements CanaryTarget {
 
   async destinationRules(): Promise<Obj[]> {
     const base = {group: 'networking.istio.io', version: this.opts.version ?? 'v1', plural: 'destinationrules', namespace: this.opts.namespace}
-    if (this.api.listCustomObjects) return this.api.listCustomObjects(base)
+    if (this.api.listCustomObjects) return this.api.listCustomObjects(base).catch(kubeFailure)
     const out: Obj[] = []
     for (const name of this.opts.destinationRuleNames ?? [this.opts.name]) {
       try {
@@ -122,7 +136,8 @@ export class LiveTarget implements CanaryTarget {
     for (const e of w.expectWeights) ops.push({op: 'test', path: `/spec/http/${w.routeIndex}/route/${e.destIndex}/weight`, value: e.value})
     // The state CAS: test the annotation value, or (when absent) test the annotations map as read.
     if (w.expectRawState !== null) ops.push({op: 'test', path: annPath, value: w.expectRawState})
-    else if (ann) ops.push({op: 'test', path: '/metadata/annotations', value: ann})
+    // kube-apiserver's JSON Patch treats `test` with null as "absent", so this also guards an `add` of the map.
+    else ops.push({op: 'test', path: '/metadata/annotations', value: ann ?? null})
     for (const s of w.setWeights) ops.push({op: 'replace', path: `/spec/http/${w.routeIndex}/route/${s.destIndex}/weight`, value: s.value})
     if (w.setState) {
       const value = encodeState(w.setState)
@@ -138,7 +153,7 @@ export class LiveTarget implements CanaryTarget {
       this.last = null
       const st = statusOf(e)
       if (st === 422 || st === 409) throw new CasConflict(`the VirtualService changed since it was read (${(e as Error).message})`)
-      throw e
+      kubeFailure(e)
     }
     this.count++
   }
@@ -162,7 +177,7 @@ export class LiveTarget implements CanaryTarget {
     try {
       current = await this.api.getLease(ns, name)
     } catch (e) {
-      if (statusOf(e) !== 404) throw e
+      if (statusOf(e) !== 404) kubeFailure(e)
     }
     if (!current) {
       try {
@@ -170,7 +185,7 @@ export class LiveTarget implements CanaryTarget {
         return
       } catch (e) {
         if (statusOf(e) === 409) throw new LockHeldError(`another run created the Lease ${ns}/${name} at the same time`)
-        throw e
+        kubeFailure(e)
       }
     }
     const h = current.spec?.holderIdentity
@@ -187,7 +202,7 @@ export class LiveTarget implements CanaryTarget {
       })
     } catch (e) {
       if (statusOf(e) === 409) throw new LockHeldError(`another run took the Lease ${ns}/${name} at the same time`)
-      throw e
+      kubeFailure(e)
     }
   }
 

@@ -216,3 +216,36 @@ test('live: two concurrent steps on one VirtualService: one proceeds, the other 
     assert.equal(vsWrites.length, 2, 'the winner: lock write + judgement write')
   }
 })
+
+test('live: an annotation added by someone else between read and start is not clobbered (patch test fails)', async () => {
+  srv.state.put(vs('r8'))
+  const t = target('r8')
+  const snap = await t.read()
+  const cur = live('r8')
+  cur.metadata.annotations = {'owner': 'team-shop'}
+  srv.state.put(cur)
+  await assert.rejects(
+    t.write({
+      routeIndex: 1,
+      expectWeights: [{destIndex: 0, value: 100}],
+      expectRawState: snap.rawState,
+      setWeights: [{destIndex: 0, value: 70}, {destIndex: 1, value: 30}],
+      setState: null,
+    }),
+    /changed since it was read/,
+  )
+  assert.deepEqual(live('r8').metadata.annotations, {owner: 'team-shop'})
+})
+
+test('live: RBAC denial and an unreachable server are clear input errors (65), not bugs', async () => {
+  srv.state.put(vs('r9'))
+  srv.setRbacDeny([{verb: 'patch', resource: 'virtualservices'}])
+  try {
+    const e = await startCanary(testContext(target('r9')), startOptions()).catch((x: {exitCode: number; message: string; actions: string[]}) => x)
+    assert.equal(e.exitCode, EXIT.INPUT, e.message)
+    assert.match(e.message, /forbidden/i)
+    assert.match(e.actions.join(' '), /patch on virtualservices/)
+  } finally {
+    srv.setRbacDeny([])
+  }
+})
