@@ -155,11 +155,11 @@ export const mtlsConflictAnalyzer: CleatAnalyzer = {
             if ((client === 'DISABLE' || client === 'SIMPLE') && strict.length > 0) {
               reported.add(key)
               const pa = strict[0]!.eff.policy
-              ctx.report('CL3034', dr, v.tls.pointer, `tls.mode ${client} toward ${host} port ${sp.port}, but workloads ${names(strict.map((b) => b.w))} accept only mutual TLS there (STRICT by PeerAuthentication ${pa ? `${idx.ns(pa)}/${pa.name}` : ''}); connections will be reset`)
+              ctx.report('CL3034', dr, v.tls.pointer, `tls.mode ${client} toward ${host} port ${sp.port}, but workloads ${names(strict.map((b) => b.w))} accept only mutual TLS there (STRICT by PeerAuthentication ${pa ?? '(none)'}); connections will be reset`)
             } else if (client === 'ISTIO_MUTUAL' && disabled.length > 0) {
               reported.add(key)
               const pa = disabled[0]!.eff.policy
-              ctx.report('CL3035', dr, v.tls.pointer, `tls.mode ISTIO_MUTUAL toward ${host} port ${sp.port}, but workloads ${names(disabled.map((b) => b.w))} have mutual TLS disabled there (DISABLE by PeerAuthentication ${pa ? `${idx.ns(pa)}/${pa.name}` : ''}); connections will fail`)
+              ctx.report('CL3035', dr, v.tls.pointer, `tls.mode ISTIO_MUTUAL toward ${host} port ${sp.port}, but workloads ${names(disabled.map((b) => b.w))} have mutual TLS disabled there (DISABLE by PeerAuthentication ${pa ?? '(none)'}); connections will fail`)
             }
           }
         }

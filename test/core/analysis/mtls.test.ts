@@ -42,7 +42,7 @@ describe('effective PeerAuthentication mode', () => {
     const w = (name: string) => inv.workloads.find((x) => x.name === name)!
     assert.equal(effectiveMtls(inv, w('reviews-v1'), 8080).mode, 'DISABLE', 'port level wins')
     assert.equal(effectiveMtls(inv, w('reviews-v1'), 15020).mode, 'PERMISSIVE', 'UNSET inherits from the namespace policy')
-    assert.equal(effectiveMtls(inv, w('reviews-v1'), 15020).policy?.name, 'ns')
+    assert.equal(effectiveMtls(inv, w('reviews-v1'), 15020).policy, 'shop/ns')
     assert.equal(effectiveMtls(inv, w('other'), 8080).mode, 'PERMISSIVE')
     assert.equal(effectiveMtls(inv, w('elsewhere'), 8080).mode, 'STRICT', 'root namespace applies mesh-wide')
   })
