@@ -9,6 +9,7 @@ export interface Expect {
   code: string
   path: string
   severity?: Severity
+  istioCode?: string | null
 }
 
 export interface Case {
@@ -44,8 +45,8 @@ export function checkCases(kind: string, cases: readonly Case[]): void {
       continue
     }
     for (const e of c.expect) {
-      const hit = ds.find((d) => d.code === e.code && d.path === e.path && (e.severity === undefined || d.severity === e.severity))
-      assert.ok(hit, `${kind} "${c.name}": expected ${e.severity ?? ''} ${e.code} at ${e.path}; got:\n  ${show(ds)}`)
+      const hit = ds.find((d) => d.code === e.code && d.path === e.path && (e.severity === undefined || d.severity === e.severity) && (e.istioCode === undefined || d.istioCode === e.istioCode))
+      assert.ok(hit, `${kind} "${c.name}": expected ${e.severity ?? ''} ${e.code} at ${e.path}${e.istioCode ? ` (${e.istioCode})` : ''}; got:\n  ${show(ds)}`)
       assert.ok(hit.message.length > 10, 'the message says what is wrong')
       assert.ok(hit.line !== null && hit.line > 0, 'the finding is located')
     }

@@ -45,7 +45,7 @@ export const serviceEntryRule = nativeRule('serviceentry', ['ServiceEntry'], (sp
       if (!isDnsLabel(port.name)) out.err('CL2009', at(pp, 'name'), `port name ${q(port.name)} is not a DNS-1123 label`)
     }
     if (typeof port.number === 'number') {
-      if (portNumbers.has(port.number)) out.err('CL2010', at(pp, 'number'), `port ${port.number} is defined more than once`)
+      if (portNumbers.has(port.number)) out.err('CL2010', pp, `port ${port.number} is defined more than once`)
       portNumbers.add(port.number)
       checkPort(out, at(pp, 'number'), port.number)
     }

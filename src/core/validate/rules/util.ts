@@ -1,3 +1,4 @@
+import {catalogEntry} from '../../diagnostics/catalog/index.js'
 import type {Obj, Resource} from '../../model/resource.js'
 import type {ReportOptions, Rule, RuleContext} from '../types.js'
 
@@ -77,9 +78,9 @@ export class Out {
   err(code: string, pointer: string, message: string): void {
     this.ctx.report(code, pointer, message)
   }
-  /** Istio accepts the resource but warns (istioctl shows these as IST0133). */
+  /** Istio accepts the resource but warns (istioctl shows webhook warnings as IST0133). */
   warn(code: string, pointer: string, message: string): void {
-    this.ctx.report(code, pointer, message, WARNING)
+    this.ctx.report(code, pointer, message, catalogEntry(code).istioCode === 'IST0106' ? WARNING : {severity: 'warning'})
   }
 }
 
