@@ -15,6 +15,7 @@ const apCases: Case[] = [
   {name: 'empty source', spec: rule({from: [{source: {}}]}), expect: [{code: 'CL2701', path: '/spec/rules/0/from/0/source'}]},
   {name: 'empty string in principals', spec: rule({from: [{source: {principals: ['a', '']}}]}), expect: [{code: 'CL2701', path: '/spec/rules/0/from/0/source/principals/1'}]},
   {name: 'bad ipBlock', spec: rule({from: [{source: {ipBlocks: ['10.0.0.0/40']}}]}), expect: [{code: 'CL2701', path: '/spec/rules/0/from/0/source/ipBlocks/0'}]},
+  {name: 'trust domain with a slash', spec: rule({from: [{source: {trustDomains: ['cluster.local/ns']}}]}), expect: [{code: 'CL2701', path: '/spec/rules/0/from/0/source/trustDomains/0'}]},
   {name: 'named port', spec: rule({to: [{operation: {ports: ['http']}}]}), expect: [{code: 'CL2701', path: '/spec/rules/0/to/0/operation/ports/0'}]},
   {name: 'path template not a whole segment', spec: rule({to: [{operation: {paths: ['/a/x{*}']}}]}), expect: [{code: 'CL2701', path: '/spec/rules/0/to/0/operation/paths/0'}]},
   {name: 'unknown condition key', spec: rule({when: [{key: 'destination.labels[app]', values: ['x']}]}), expect: [{code: 'CL2701', path: '/spec/rules/0/when/0/key'}]},

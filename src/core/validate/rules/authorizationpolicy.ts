@@ -67,6 +67,11 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
         else if (sa.split('/').length > 2 || sa.startsWith('/') || sa.endsWith('/')) out.err('CL2701', at(sp, k, n), `service account ${q(sa)} must be "name" or "namespace/name"`)
       })
     }
+    for (const k of ['trustDomains', 'notTrustDomains'] as const) {
+      list(src[k]).forEach((td, n) => {
+        if (typeof td === 'string' && td.includes('/')) out.err('CL2701', at(sp, k, n), `trust domain ${q(td)} cannot contain '/'`)
+      })
+    }
     if (action === 'CUSTOM') {
       const identity = IDENTITY_FIELDS.filter((k) => list(src[k]).length > 0)
       if (identity.length > 0) out.err('CL2701', sp, `action CUSTOM does not support identity fields (${identity.join(', ')}); the external authorizer sees no verified identity`)
