@@ -48,9 +48,11 @@ describe('cleat validate in CI (end to end)', () => {
     const green = await runBin(['validate', '.', '--baseline', '.cleat-baseline.json'], {cwd})
     assert.equal(green.exitCode, 0, green.stdout + green.stderr)
     assert.match(green.stderr, /not reported: 1 by the baseline/)
-    await writeFile(path.join(cwd, 'mesh.yaml'), MESH.replace('{host: reviewz}', '{host: reviews, subset: v9}'))
+    const extra = '---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings, namespace: shop}\nspec:\n  hosts: [ratings]\n  http:\n  - route:\n    - destination: {host: ratingz}\n'
+    await writeFile(path.join(cwd, 'mesh.yaml'), '# a new comment moves every line\n' + MESH + extra)
     const red = await runBin(['validate', '.', '--baseline', '.cleat-baseline.json', '-o', 'junit'], {cwd})
     assert.equal(red.exitCode, 79)
-    assert.match(red.stdout, /<failure type="CL3013"/)
+    assert.match(red.stdout, /<testcase name="VirtualService shop\/ratings" classname="mesh.yaml">\n {6}<failure type="CL3010"/)
+    assert.match(red.stdout, /<testcase name="VirtualService shop\/reviews" classname="mesh.yaml"\/>/, 'the baselined finding stays quiet')
   })
 })
