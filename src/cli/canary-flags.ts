@@ -62,6 +62,9 @@ export const analysisFlags = {
   'check-timeout': Flags.string({description: 'time limit of --check', default: '5m'}),
 }
 
+/** GitOps mode with --context/--kubeconfig: wait for the cluster to show the written weights before judging. */
+export const syncTimeoutFlag = Flags.string({description: 'GitOps mode with --context/--kubeconfig: how long to wait for the cluster to show the written weights before judging (exit 10 if it does not)', default: '5m'})
+
 export const onInterruptFlag = Flags.string({description: 'on SIGINT/SIGTERM (default: rollback on a TTY, pause otherwise)', options: ['pause', 'rollback']})
 
 type Bag = Record<string, unknown>
@@ -217,6 +220,8 @@ export async function contextFromFlags(f: Bag, target: CanaryTarget, signal?: Ab
     newRunId: () => `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`,
     log: (e) => writeErr(`${e.kind === 'warn' ? 'warning: ' : ''}${e.message}`),
     signal,
+    cluster: (await clusterTargetFromFlags(f, target, Date.now)) ?? undefined,
+    syncTimeoutSeconds: str(f, 'sync-timeout') ? parseDuration(str(f, 'sync-timeout')!, 'sync-timeout') : undefined,
   }
 }
 

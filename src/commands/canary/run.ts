@@ -6,6 +6,7 @@ import {
   emitOutcome,
   interruptSignal,
   onInterruptFlag,
+  syncTimeoutFlag,
   onInterruptPolicy,
   selectFlags,
   startOptionsFromFlags,
@@ -23,7 +24,7 @@ export default class CanaryRun extends BaseCommand {
   static override examples = [
     '<%= config.bin %> canary run -f k8s/reviews-vs.yaml --stable v1 --canary v2 --steps 10,30,100 --bake 2m --prometheus http://prometheus:9090',
   ]
-  static override flags = {...targetFlags, ...selectFlags, ...analysisFlags, ...writeFlags, 'on-interrupt': onInterruptFlag}
+  static override flags = {...targetFlags, ...selectFlags, ...analysisFlags, ...writeFlags, 'on-interrupt': onInterruptFlag, 'sync-timeout': syncTimeoutFlag}
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryRun)

@@ -6,6 +6,7 @@ import {
   emitOutcome,
   interruptSignal,
   onInterruptFlag,
+  syncTimeoutFlag,
   onInterruptPolicy,
   targetFlags,
   targetFromFlags,
@@ -19,7 +20,7 @@ export default class CanaryStep extends BaseCommand {
     'canary step',
   )
   static override examples = ['<%= config.bin %> canary step -f k8s/reviews-vs.yaml --check ./smoke-test.sh']
-  static override flags = {...targetFlags, ...analysisFlags, ...writeFlags, 'on-interrupt': onInterruptFlag}
+  static override flags = {...targetFlags, ...analysisFlags, ...writeFlags, 'on-interrupt': onInterruptFlag, 'sync-timeout': syncTimeoutFlag}
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryStep)

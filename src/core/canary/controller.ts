@@ -59,6 +59,14 @@ export interface CanaryContext {
   signal?: AbortSignal
   /** Fault injection for crash tests. */
   boundary?(b: Boundary): void | Promise<void>
+  /**
+   * GitOps mode with cluster access: the same VirtualService in the cluster. A step is then judged only
+   * after the cluster shows the written weights, and its bake counts from that moment.
+   */
+  cluster?: CanaryTarget
+  /** How long to wait for the cluster to sync (default 300 s) and how often to look (default 2 s). */
+  syncTimeoutSeconds?: number
+  syncPollSeconds?: number
 }
 
 export interface StartOptions {
@@ -333,6 +341,30 @@ async function rollback(ctx: CanaryContext, sess: Session, reason: string, exitC
 
 type JudgeResult = Outcome & {interrupted?: boolean}
 
+/** Poll the cluster until its route has the last written weights: the time it did, null on timeout. */
+async function waitForSync(ctx: CanaryContext, cluster: CanaryTarget, s: CanaryState): Promise<number | null | 'interrupted'> {
+  const deadline = ctx.now() + (ctx.syncTimeoutSeconds ?? 300) * 1000
+  let told = false
+  for (;;) {
+    let cur: Split | null = null
+    try {
+      const snap = await cluster.read()
+      cur = splitOf(resolveRoute(snap.vs, selectorsFromState(s, snap.namespace), {lenient: true}))
+    } catch (e) {
+      if (!told) ctx.log({kind: 'warn', message: `cannot read ${cluster.describe()} yet: ${(e as Error).message}`})
+      told = true
+    }
+    if (cur && sameSplit(cur, s.lastWrite.weights)) return ctx.now()
+    if (!told && cur) {
+      ctx.log({kind: 'info', message: `waiting for ${cluster.describe()} to show ${splitText(s.lastWrite.weights)} (it has ${splitText(cur)})`})
+      told = true
+    }
+    if (ctx.now() >= deadline) return null
+    await ctx.sleep(Math.min((ctx.syncPollSeconds ?? 2) * 1000, Math.max(0, deadline - ctx.now())), ctx.signal)
+    if (ctx.signal?.aborted) return 'interrupted'
+  }
+}
+
 async function doJudge(ctx: CanaryContext, sess: Session, keepLock: boolean): Promise<JudgeResult> {
   const s = requireState(ctx, sess)
   const weight = s.plan.steps[s.step]!
@@ -341,7 +373,18 @@ async function doJudge(ctx: CanaryContext, sess: Session, keepLock: boolean): Pr
     const checks = [settings.prometheus ? `Istio metrics from ${settings.prometheus}` : null, ...settings.custom.map((c) => c.name), ctx.check ? `--check ${ctx.check.command}` : null].filter(Boolean)
     return {exitCode: EXIT.OK, message: `would judge the ${weight} % step after the bake (${s.bakeUntil}) with: ${checks.join(', ') || 'no checks (bake only)'}`, state: s, diagnostics: []}
   }
-  const wait = Math.max(0, Date.parse(s.bakeUntil ?? iso(0)) - ctx.now())
+  let bakeUntil = Date.parse(s.bakeUntil ?? iso(0))
+  if (ctx.cluster) {
+    const synced = await waitForSync(ctx, ctx.cluster, s)
+    if (synced === 'interrupted') return {exitCode: EXIT.OK, message: 'interrupted', state: s, diagnostics: [], interrupted: true}
+    if (synced === null) {
+      await commit(ctx, sess, s)
+      const msg = `${ctx.cluster.describe()} does not show the written weights (${splitText(s.lastWrite.weights)}) after ${formatDuration(ctx.syncTimeoutSeconds ?? 300)}; nothing was judged`
+      return {exitCode: EXIT.CANARY_PAUSED, message: `${msg}: commit and sync the file, then run step again`, state: sess.state, diagnostics: []}
+    }
+    bakeUntil = Math.max(bakeUntil, synced + s.plan.bakeSeconds * 1000)
+  }
+  const wait = Math.max(0, bakeUntil - ctx.now())
   await ctx.boundary?.('during-bake')
   if (wait > 0) {
     ctx.log({kind: 'info', message: `baking ${weight} % for ${formatDuration(wait / 1000)} more`})

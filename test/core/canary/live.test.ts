@@ -241,11 +241,44 @@ test('live: RBAC denial and an unreachable server are clear input errors (65), n
   srv.state.put(vs('r9'))
   srv.setRbacDeny([{verb: 'patch', resource: 'virtualservices'}])
   try {
-    const e = await startCanary(testContext(target('r9')), startOptions()).catch((x: {exitCode: number; message: string; actions: string[]}) => x)
+    const e = (await startCanary(testContext(target('r9')), startOptions()).catch((x: unknown) => x)) as {exitCode: number; message: string; actions: string[]}
     assert.equal(e.exitCode, EXIT.INPUT, e.message)
     assert.match(e.message, /forbidden/i)
     assert.match(e.actions.join(' '), /patch on virtualservices/)
   } finally {
     srv.setRbacDeny([])
   }
+})
+
+test('GitOps mode with cluster access: a step is judged only after the cluster shows the written weights', async () => {
+  const {writeFile, mkdtemp} = await import('node:fs/promises')
+  const {tmpdir} = await import('node:os')
+  const path = await import('node:path')
+  const {dump} = await import('js-yaml')
+  const {GitopsTarget} = await import('../../../src/core/canary/gitops-target.js')
+  const cluster = srv.state.put(vs('r10'))
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'cleat-sync-')), 'vs.yaml')
+  await writeFile(file, `${dump(DR)}---\n${dump(vs('r10'))}`)
+  const fileTarget = new GitopsTarget({file})
+  await startCanary(testContext(fileTarget), startOptions({plan: {steps: [30, 100], gates: [], bakeSeconds: 0.5}}))
+  // Nobody syncs: after the timeout the step stops with 10 and judges nothing.
+  const t0 = Date.now()
+  const notSynced = await stepCanary(testContext(fileTarget, {cluster: target('r10'), syncTimeoutSeconds: 1, syncPollSeconds: 0.1}))
+  assert.equal(notSynced.exitCode, EXIT.CANARY_PAUSED, notSynced.message)
+  assert.match(notSynced.message, /does not show the written weights/)
+  assert.ok(Date.now() - t0 >= 900)
+  assert.equal(notSynced.state?.phase, 'Baking')
+  assert.equal(notSynced.state?.lock, null)
+  // The GitOps tool applies the file 600 ms into the next step: the bake counts from then.
+  setTimeout(() => {
+    const c = structuredClone(cluster)
+    ;(c.spec as {http: {route: {weight: number}[]}[]}).http[1]!.route[0]!.weight = 70
+    ;(c.spec as {http: {route: {weight: number}[]}[]}).http[1]!.route[1]!.weight = 30
+    srv.state.put(c)
+  }, 600)
+  const t1 = Date.now()
+  const judged = await stepCanary(testContext(fileTarget, {cluster: target('r10'), syncTimeoutSeconds: 10, syncPollSeconds: 0.1}))
+  assert.equal(judged.exitCode, EXIT.OK, judged.message)
+  assert.equal(judged.state?.phase, 'Passed')
+  assert.ok(Date.now() - t1 >= 1050, `judged ${Date.now() - t1} ms after the step began: the bake must start at sync`)
 })
