@@ -13,9 +13,11 @@ export function obj(v: unknown): Obj | undefined {
   return isObj(v) ? v : undefined
 }
 
-/** The value as a list, or [] (null and other types read as empty). */
+const EMPTY: readonly unknown[] = Object.freeze([])
+
+/** The value as a list, or an empty list (null and other types read as empty). Never allocates. */
 export function list(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : []
+  return Array.isArray(v) ? v : EMPTY
 }
 
 export function str(v: unknown): string | undefined {
