@@ -58,7 +58,7 @@ export const subsetSelectAnalyzer: CleatAnalyzer = {
         const selects = services.some((s) => {
           const sel = serviceSelector(s)
           if (!sel) return true
-          const candidates = idx.selectWorkloads(sel, s.fromServiceEntry ? null : s.namespace)
+          const candidates = idx.selectWorkloads(sel, s.namespace)
           return candidates.some((w) => {
             const wl = labelsWithTopology(w, nodes)
             return Object.entries(labels).every(([k, v]) => wl[k] === v)

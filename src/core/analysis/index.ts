@@ -5,9 +5,10 @@ import {gatewayCertificateAnalyzer, gatewayConflictAnalyzer, gatewaySecretAnalyz
 import {inventoryGapAnalyzer} from './gaps.js'
 import {deprecationAnalyzer, matchAnalyzer} from './matches.js'
 import {allowNothingAnalyzer, authorizationWorkloadAnalyzer, k8sGatewaySelectorAnalyzer, peerAuthenticationWorkloadAnalyzer, principalAnalyzer} from './security.js'
-import {serviceEntryAddressAnalyzer, serviceEntryProtocolAnalyzer} from './serviceentry.js'
+import {serviceEntryAddressAnalyzer, serviceEntryProtocolAnalyzer, serviceEntrySelectorAnalyzer} from './serviceentry.js'
 import {sidecarSelectorAnalyzer} from './sidecar.js'
 import {
+  delegateAnalyzer,
   destinationHostAnalyzer,
   gatewayRefAnalyzer,
   ingressSubsetAnalyzer,
@@ -27,6 +28,7 @@ export const BUILTIN_ANALYZERS: readonly CleatAnalyzer[] = [
   subsetAnalyzer,
   ingressSubsetAnalyzer,
   gatewayRefAnalyzer,
+  delegateAnalyzer,
   meshHostConflictAnalyzer,
   weightAnalyzer,
   matchAnalyzer,
@@ -42,6 +44,7 @@ export const BUILTIN_ANALYZERS: readonly CleatAnalyzer[] = [
   sidecarSelectorAnalyzer,
   serviceEntryAddressAnalyzer,
   serviceEntryProtocolAnalyzer,
+  serviceEntrySelectorAnalyzer,
   authorizationWorkloadAnalyzer,
   principalAnalyzer,
   allowNothingAnalyzer,

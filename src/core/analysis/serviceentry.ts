@@ -57,3 +57,20 @@ export const serviceEntryProtocolAnalyzer: CleatAnalyzer = {
     }
   },
 }
+
+export const serviceEntrySelectorAnalyzer: CleatAnalyzer = {
+  name: 'serviceentry-workload-selector',
+  istioAnalyzers: [],
+  analyze(inv, ctx) {
+    if (!inv.hasWorkloads) return
+    const idx = meshIndex(inv)
+    for (const se of idx.kind('ServiceEntry')) {
+      const spec = specOf(se)
+      const sel = isObj(spec.workloadSelector) && isObj(spec.workloadSelector.labels) ? spec.workloadSelector.labels : undefined
+      if (!sel) continue
+      const labels = Object.fromEntries(Object.entries(sel).filter(([, v]) => typeof v === 'string')) as Record<string, string>
+      if (Object.keys(labels).length === 0 || idx.selectWorkloads(labels, idx.ns(se)).length > 0) continue
+      ctx.report('CL3062', se, '/spec/workloadSelector/labels', `workloadSelector ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')} matches no Pod or WorkloadEntry in namespace ${idx.ns(se)}, so the entry has no endpoints`)
+    }
+  },
+}

@@ -314,3 +314,26 @@ function findClaimMatch(vs: Resource): {key: string; pointer: string} | undefine
   }
   return undefined
 }
+
+export const delegateAnalyzer: CleatAnalyzer = {
+  name: 'virtualservice-delegates',
+  istioAnalyzers: [],
+  analyze(inv, ctx) {
+    const idx = meshIndex(inv)
+    const byName = new Map<string, Resource>()
+    for (const vs of idx.kind('VirtualService')) if (vs.name) byName.set(`${idx.ns(vs)}/${vs.name}`, vs)
+    for (const vs of idx.kind('VirtualService')) {
+      objList(specOf(vs).http).forEach((rule, i) => {
+        const d = rule.delegate
+        if (!d || typeof d !== 'object' || Array.isArray(d)) return
+        const del = d as Record<string, unknown>
+        if (typeof del.name !== 'string') return
+        const ns = typeof del.namespace === 'string' && del.namespace ? del.namespace : idx.ns(vs)
+        const target = byName.get(`${ns}/${del.name}`)
+        const pointer = `/spec/http/${i}/delegate`
+        if (!target) ctx.report('CL3025', vs, pointer, `delegate VirtualService ${ns}/${del.name} is not in the inputs`)
+        else if (vsHosts(target).length > 0) ctx.report('CL3026', vs, pointer, `VirtualService ${ns}/${del.name} has hosts, so it is not a delegate and Istio ignores this route`)
+      })
+    }
+  },
+}

@@ -233,3 +233,37 @@ describe('name.namespace hosts', () => {
     assert.match(d[0]!.message, /write reviews\.shop\.svc\.cluster\.local/)
   })
 })
+
+describe('delegates and ServiceEntry selectors', () => {
+  it('reports delegation to a missing VirtualService or to one with hosts', () => {
+    const root = vs('root', 'shop', `  hosts: [shop.example.com]
+  http:
+  - match: [{uri: {prefix: /a}}]
+    delegate: {name: a}
+  - match: [{uri: {prefix: /b}}]
+    delegate: {name: b, namespace: other}
+  - delegate: {name: full}`)
+    const a = vs('a', 'shop', `  http: [{route: [{destination: {host: reviews}}]}]`)
+    const full = vs('full', 'shop', `  hosts: [full]
+  http: [{route: [{destination: {host: reviews}}]}]`)
+    const d = analyzeYaml(doc(service('reviews', 'shop', {app: 'reviews'}, [80]), root, a, full))
+    assert.deepEqual(d.filter((x) => x.code === 'CL3025' || x.code === 'CL3026').map((x) => `${x.code} ${x.path}`), ['CL3025 /spec/http/1/delegate', 'CL3026 /spec/http/2/delegate'])
+  })
+
+  it('warns when a ServiceEntry workloadSelector matches no workload of its namespace', () => {
+    const se = (name: string, app: string) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: vms}
+spec:
+  hosts: [${name}.example.internal]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  workloadSelector: {labels: {app: ${app}}}`
+    const we = `apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: vm-1, namespace: vms}
+spec: {address: 10.0.0.7, labels: {app: legacy}}`
+    const d = analyzeYaml(doc(se('ok', 'legacy'), se('empty', 'ghost'), we))
+    assert.deepEqual(summary(d, ['CL3062']), ['CL3062 ServiceEntry vms/empty'])
+  })
+})

@@ -131,6 +131,22 @@ export const ANALYSIS_CODES = [
     help: 'An earlier match (the same conditions, or a URI prefix that covers this one with no extra conditions) already takes these requests, so this match is never used.',
   },
   {
+    code: 'CL3025',
+    name: 'delegate-not-found',
+    severity: 'warning',
+    istioCode: null,
+    title: 'A route delegates to a VirtualService that is not in the inputs',
+    help: 'http[].delegate names a VirtualService (in its own namespace unless one is given) that must exist. If it lives elsewhere, pass it too; otherwise the route has no effect.',
+  },
+  {
+    code: 'CL3026',
+    name: 'delegate-has-hosts',
+    severity: 'error',
+    istioCode: null,
+    title: 'A route delegates to a VirtualService that has hosts',
+    help: 'Only a VirtualService without hosts can be a delegate; Istio ignores a delegation to one with hosts. Remove its hosts or route to it differently.',
+  },
+  {
     code: 'CL3030',
     name: 'subset-selects-no-workload',
     severity: 'error',
@@ -273,6 +289,14 @@ export const ANALYSIS_CODES = [
     istioCode: 'IST0177',
     title: 'ServiceEntries give one host and port different protocols',
     help: 'When ServiceEntries visible in the same namespace declare the same host and port with different protocols, one of them wins unpredictably. Use one protocol.',
+  },
+  {
+    code: 'CL3062',
+    name: 'serviceentry-selects-no-workload',
+    severity: 'warning',
+    istioCode: null,
+    title: 'A ServiceEntry workloadSelector matches no workload',
+    help: 'The entry takes its endpoints from the Pods and WorkloadEntries of its namespace that carry the selector labels. None does, so requests to it fail until one exists.',
   },
   {
     code: 'CL3070',
