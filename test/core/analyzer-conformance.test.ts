@@ -46,7 +46,7 @@ const KNOWN_MISSES: Record<string, string> = {
 }
 const KNOWN_MISS_BY_CASE: Record<string, string> = {
   dupmatches:
-    'http catch-all and ineffective matches are reported by the per-resource VirtualService rules (CL2109/CL2110, owned by the rules layer), which currently tag them IST0133 instead of IST0130/IST0131 and detect fewer prefix overlaps; the analyzer covers only tcp/tls and whole-rule cases to avoid double reports',
+    'http catch-all rules and ineffective http matches are reported by the per-resource VirtualService rules (CL2109/CL2110, rules layer); the analyzer only adds tcp/tls and whole-rule cases, so a miss here is a gap in those rules',
 }
 const KNOWN_MISS_BY_ANALYZER: Record<string, string> = {
   'k8sgateway.SelectorAnalyzer': 'needs Kubernetes Gateway API pods/ownership (selector on a Gateway-API-managed deployment); not implemented',
