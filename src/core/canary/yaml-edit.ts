@@ -77,6 +77,15 @@ function weightSplice(doc: Document.Parsed, text: string, routeIndex: number, de
   return {start: node.range[0], end: node.range[1], text: String(value)}
 }
 
+/** Where to add a pair to a flow map: right after the last value (so removal is the exact inverse), or inside `{}`. */
+function flowInsertAt(text: string, map: YAMLMap): number {
+  const last = map.items.at(-1)
+  if (last) return ((last.value as Node | null)?.range ?? (last.key as Node).range)![1]
+  const close = map.range![1] - 1
+  if (text[close] !== '}') throw new InputError('cannot locate the end of a flow map')
+  return close
+}
+
 /** Splices that set (value) or remove (null) the state annotation. */
 function annotationSplices(doc: Document.Parsed, text: string, value: string | null, removeEmptyMap: boolean): Splice[] {
   const meta = nodeAt(doc, ['metadata'])
@@ -86,7 +95,13 @@ function annotationSplices(doc: Document.Parsed, text: string, value: string | n
   const eol = text.includes('\r\n') ? '\r\n' : '\n'
   if (ann === undefined || (isScalar(ann) && ann.value === null)) {
     if (value === null) return []
-    if (meta.flow) throw new InputError('metadata is written in flow style ({...}); write it as a block map so cleat can add its annotation')
+    if (meta.flow) {
+      // Flow style (also JSON files): add `"annotations": {"key": "value"}` before the closing brace, JSON-quoted.
+      if (ann !== undefined) throw new InputError('metadata.annotations has no value; write {} or remove it')
+      const at = flowInsertAt(text, meta)
+      const pairs = `${JSON.stringify('annotations')}: {${JSON.stringify(STATE_ANNOTATION)}: ${JSON.stringify(value)}}`
+      return [{start: at, end: at, text: `${meta.items.length ? ', ' : ''}${pairs}`}]
+    }
     const first = meta.items[0]?.key as Node | undefined
     if (!first?.range) throw new InputError('the VirtualService has an empty metadata map')
     const indent = ' '.repeat(columnOf(text, first.range[0]))
@@ -110,14 +125,25 @@ function annotationSplices(doc: Document.Parsed, text: string, value: string | n
     const key = pair.key as Node
     const val = pair.value as Node | null
     if (value !== null) {
+      const q = map.flow || (isScalar(val) && val.type === 'QUOTE_DOUBLE') ? JSON.stringify(value) : quoted
       if (!val?.range) {
         const at = key.range![1]
-        return [{start: at, end: at, text: ` ${quoted}`}]
+        return [{start: at, end: at, text: ` ${q}`}]
       }
-      return [{start: val.range[0], end: val.range[1], text: quoted}]
+      return [{start: val.range[0], end: val.range[1], text: q}]
     }
     const end = (val?.range ?? key.range!)[1]
     if (map.flow) {
+      if (map.items.length === 1 && removeEmptyMap && meta.flow) {
+        // Remove the whole `"annotations": {...}` pair that cleat added to a flow metadata map.
+        const k = meta.items.findIndex((p) => isScalar(p.key) && p.key.value === 'annotations')
+        const annEnd = map.range![1]
+        if (k > 0) {
+          const prev = meta.items[k - 1]!
+          const prevEnd = ((prev.value as Node | null)?.range ?? (prev.key as Node).range)![1]
+          return [{start: prevEnd, end: annEnd, text: ''}]
+        }
+      }
       if (map.items.length === 1) return [{start: map.range![0], end: map.range![1], text: '{}'}]
       if (idx > 0) {
         const prev = map.items[idx - 1]!
@@ -136,9 +162,8 @@ function annotationSplices(doc: Document.Parsed, text: string, value: string | n
   }
   if (value === null) return []
   if (map.flow) {
-    const close = map.range![1] - 1
-    if (text[close] !== '}') throw new InputError('cannot locate the end of the annotations map')
-    return [{start: close, end: close, text: `${map.items.length ? ', ' : ''}${STATE_ANNOTATION}: ${quoted}`}]
+    const close = flowInsertAt(text, map)
+    return [{start: close, end: close, text: `${map.items.length ? ', ' : ''}${JSON.stringify(STATE_ANNOTATION)}: ${JSON.stringify(value)}`}]
   }
   const first = map.items[0]!.key as Node
   const indent = ' '.repeat(columnOf(text, first.range![0]))

@@ -69,6 +69,26 @@ const VARIANTS: Record<string, string> = {
   'annotations key without value': REVIEWS_FILE.replace('  labels:\n    app: reviews\n', '  labels:\n    app: reviews\n  annotations:\n'),
   'CRLF line ends': REVIEWS_FILE.replaceAll('\n', '\r\n'),
   'VirtualService last, no final newline': REVIEWS_FILE.split('---\n').slice(0, 2).join('---\n').trimEnd(),
+  'JSON documents (flow maps, double quotes)': [
+    JSON.stringify({apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: {name: 'reviews', namespace: 'shop'}, spec: {host: 'reviews', subsets: [{name: 'v1'}, {name: 'v2'}]}}, null, 2),
+    JSON.stringify(
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: {name: 'reviews', namespace: 'shop', labels: {app: 'reviews'}},
+        spec: {
+          hosts: ['reviews'],
+          http: [
+            {name: 'admin', route: [{destination: {host: 'reviews', subset: 'v1'}}]},
+            {name: 'primary', route: [{destination: {host: 'reviews', subset: 'v1'}, weight: 100}, {destination: {host: 'reviews', subset: 'v2'}, weight: 0}, {destination: {host: 'legacy.other.svc.cluster.local'}, weight: 0}]},
+          ],
+        },
+      },
+      null,
+      2,
+    ),
+  ].join('\n---\n') + '\n',
+  'JSON-style flow metadata with annotations': REVIEWS_FILE.replace('  name: reviews   # the apex\n  namespace: shop\n  labels:\n    app: reviews\n', '  {"name": "reviews", "namespace": "shop", "annotations": {"team": "shop"}}\n').replace('metadata:\n  {"name"', 'metadata: {"name"').replace('"shop"}}\n', '"shop"}}\n'),
   'metadata ends with a nested map': REVIEWS_FILE.replace('  name: reviews   # the apex\n  namespace: shop\n  labels:\n    app: reviews\n', '  name: reviews   # the apex\n  namespace: shop\n  labels:\n    app: reviews\n    tier: backend # last\n'),
 }
 
@@ -84,6 +104,11 @@ for (const [name, text] of Object.entries(VARIANTS)) {
     assert.equal(st?.phase, 'Baking')
     // The other annotations survive.
     if (name.includes('existing')) assert.match(during, /team: shop/)
+    // A JSON document stays valid JSON.
+    if (name.startsWith('JSON documents')) {
+      const doc = JSON.parse(during.split('\n---\n')[1]!) as {metadata: {annotations: Record<string, string>}}
+      assert.equal(JSON.parse(doc.metadata.annotations['canary.cleat.dev/state']!).phase, 'Baking')
+    }
     await pauseCanary(ctx)
     await abortCanary(ctx)
     assert.equal(await readFile(file, 'utf8'), text)
