@@ -130,7 +130,7 @@ export const gatewayRefAnalyzer: CleatAnalyzer = {
         }
         const hosts = vsHosts(vs)
         if (!vsHostInGateway(gw, hosts, ns, idx.ns(gw))) {
-          ctx.report('CL3017', vs, pointer, `none of the hosts ${hosts.join(', ') || '(none)'} is served by gateway ${namespace}/${name} (server hosts: ${gatewayHosts(gw).join(', ') || 'none'})`)
+          ctx.report('CL3017', vs, pointer, `none of the hosts ${hosts.join(', ') || '(none)'} is served by gateway ${namespace}/${name} (server hosts: ${[...new Set(gatewayHosts(gw))].join(', ') || 'none'})`)
         }
       })
     }
