@@ -154,3 +154,18 @@ test('status -w waits while the run progresses and exits with its outcome; --tim
   const last = JSON.parse(watch.stdout.trim().split('\n').at(-1)!) as {state: {phase: string}}
   assert.equal(last.state.phase, 'Succeeded')
 })
+
+test('plan --json lists the steps, the checks and the findings', async () => {
+  const f = await temp()
+  const r = await runCli(['canary', 'plan', '-f', f, '--stable', 'v1', '--canary', 'v2', '--steps', '25,100', '--json', '--check', 'true'])
+  assert.equal(r.exitCode, EXIT.OK, r.stderr)
+  const doc = JSON.parse(r.stdout) as {kind: string; snapshot: unknown; steps: {weight: number; split: unknown}[]; checks: string[]; diagnostics: unknown[]}
+  assert.equal(doc.kind, 'CanaryPlan')
+  assert.deepEqual(doc.snapshot, {stable: 100, canary: 0})
+  assert.deepEqual(doc.steps.map((s) => [s.weight, s.split]), [
+    [25, {stable: 75, canary: 25}],
+    [100, {stable: 0, canary: 100}],
+  ])
+  assert.deepEqual(doc.checks, ['command: true'])
+  assert.deepEqual(doc.diagnostics, [])
+})

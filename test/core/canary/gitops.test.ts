@@ -228,3 +228,43 @@ test('pause or abort from elsewhere stops a running `run` at its next write (10 
     assert.deepEqual(weightsOf(await readFile(file, 'utf8')), other === abortCanary ? [100, 0, 0] : [70, 30, 0])
   }
 })
+
+test('property: any plan, any number of steps, then abort → the original bytes; weights always total 100', async () => {
+  const fc = (await import('fast-check')).default
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(fc.integer({min: 1, max: 99}), {minLength: 0, maxLength: 4}).map((a) => [...a.sort((x, y) => x - y), 100]),
+      fc.integer({min: 0, max: 40}),
+      fc.integer({min: 0, max: 8}),
+      async (steps, legacy, moves) => {
+        const text = REVIEWS_FILE.replace('weight: 100   # stable', `weight: ${100 - legacy}   # stable`).replace(/(legacy\.other\.svc\.cluster\.local\}\n\s+weight: )0/, `$1${legacy}`)
+        const file = await tempFile(text)
+        const ctx = testContext(gitops(file))
+        const s = await startCanary(ctx, startOptions({plan: {steps, gates: [], bakeSeconds: 0}}))
+        assert.equal(s.exitCode, EXIT.OK, s.message)
+        for (let i = 0; i < moves; i++) {
+          const w = weightsOf(await readFile(file, 'utf8'))
+          assert.equal(w.reduce((a, b) => a + b, 0), 100)
+          assert.equal(w[2], legacy, 'the third destination keeps its weight')
+          assert.ok(w.every((x) => x >= 0))
+          if ((await stepCanary(ctx)).state?.phase === 'Succeeded') break
+        }
+        await abortCanary(ctx)
+        assert.equal(await readFile(file, 'utf8'), text)
+      },
+    ),
+    {numRuns: 25},
+  )
+})
+
+test('host-level split: no DestinationRule needed, only the two hosts move', async () => {
+  const text = REVIEWS_FILE.replace('- destination: {host: reviews, subset: v1}\n      weight: 100', '- destination: {host: reviews-stable}\n      weight: 100').replace(
+    '- destination:\n        host: reviews\n        subset: v2\n      weight: 0',
+    '- destination:\n        host: reviews-canary.shop.svc.cluster.local\n      weight: 0',
+  )
+  const file = await tempFile(text)
+  const ctx = testContext(gitops(file))
+  const o = await runCanary(ctx, {start: startOptions({stable: {host: 'reviews-stable'}, canary: {host: 'reviews-canary'}}), onInterrupt: 'pause'})
+  assert.equal(o.exitCode, EXIT.OK, o.message)
+  assert.deepEqual(weightsOf(await readFile(file, 'utf8')), [0, 100, 0])
+})
