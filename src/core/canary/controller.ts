@@ -634,17 +634,17 @@ export async function promoteCanary(ctx: CanaryContext, opts: {full: boolean}): 
 
 /** Restore the snapshot weights and remove the run state: one write, idempotent, works after drift. */
 export async function abortCanary(ctx: CanaryContext): Promise<Outcome> {
-  const snap = await ctx.target.read()
-  if (snap.rawState === null) return {exitCode: EXIT.OK, message: `no canary run on ${ctx.target.describe()}; nothing to abort`, state: null, diagnostics: []}
-  const s = decodeState(snap.rawState)
-  const route = resolveRoute(snap.vs, selectorsFromState(s, snap.namespace), {lenient: true})
-  const sess: Session = {snap, state: s, route}
-  const cur = splitOf(route)
-  const notes: string[] = []
-  if (!sameSplit(cur, s.lastWrite.weights)) notes.push(`drift: the route had ${splitText(cur)}, cleat last wrote ${splitText(s.lastWrite.weights)}`)
-  const change = {before: cur, after: s.snapshot.weights, stepWeight: 0}
-  if (ctx.dryRun) return {exitCode: EXIT.OK, message: `would restore ${splitText(s.snapshot.weights)} and remove the run state`, state: s, diagnostics: [], change}
-  for (let attempt = 0; ; attempt++) {
+  // Abort does not wait for the lock; if another writer changes the object between our read and our
+  // write, read again and retry (a few times).
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const snap = await ctx.target.read()
+    if (snap.rawState === null) return {exitCode: EXIT.OK, message: `no canary run on ${ctx.target.describe()}; nothing to abort`, state: null, diagnostics: []}
+    const s = decodeState(snap.rawState)
+    const route = resolveRoute(snap.vs, selectorsFromState(s, snap.namespace), {lenient: true})
+    const cur = splitOf(route)
+    const drift = sameSplit(cur, s.lastWrite.weights) ? '' : ` (drift: the route had ${splitText(cur)}, cleat last wrote ${splitText(s.lastWrite.weights)})`
+    const change = {before: cur, after: s.snapshot.weights, stepWeight: 0}
+    if (ctx.dryRun) return {exitCode: EXIT.OK, message: `would restore ${splitText(s.snapshot.weights)} and remove the run state${drift}`, state: s, diagnostics: [], change}
     try {
       await ctx.target.write({
         routeIndex: route.route.index,
@@ -660,15 +660,14 @@ export async function abortCanary(ctx: CanaryContext): Promise<Outcome> {
         setState: null,
         removeAnnotationsMap: s.snapshot.createdAnnotations,
       })
-      break
     } catch (e) {
-      if (!(e instanceof CasConflict) || attempt >= 3) throw e
-      return abortCanary(ctx)
+      if (e instanceof CasConflict) continue
+      throw e
     }
+    await releaseLease(ctx)
+    return {exitCode: EXIT.OK, message: `aborted run ${s.runId}: restored ${splitText(s.snapshot.weights)}${drift}`, state: null, diagnostics: [], change}
   }
-  void sess
-  await releaseLease(ctx)
-  return {exitCode: EXIT.OK, message: `aborted run ${s.runId}: restored ${splitText(s.snapshot.weights)}${notes.length ? ` (${notes.join('; ')})` : ''}`, state: null, diagnostics: [], change}
+  throw new LockHeldError(`${ctx.target.describe()} kept changing while abort tried to write; nothing was written`, ['run abort again'])
 }
 
 export interface StatusReport {
