@@ -99,7 +99,8 @@ describe('cleat canary (end to end)', () => {
 
   it('two concurrent steps: one judges, the other exits 30 naming the holder', async () => {
     const f = await temp()
-    assert.equal((await runBin(['canary', 'start', '-f', f, '--stable', 'v1', '--canary', 'v2', '--bake', '4s'])).exitCode, 0)
+    // The bake is long enough that the loser, however slowly it starts, finds the winner still holding the lock.
+    assert.equal((await runBin(['canary', 'start', '-f', f, '--stable', 'v1', '--canary', 'v2', '--bake', '8s'])).exitCode, 0)
     const [a, b] = await Promise.all([runBin(['canary', 'step', '-f', f, '--holder', 'job-a']), runBin(['canary', 'step', '-f', f, '--holder', 'job-b'])])
     assert.deepEqual([a.exitCode, b.exitCode].sort(), [0, 30], `${a.stderr}\n${b.stderr}`)
     const loser = a.exitCode === 30 ? a : b

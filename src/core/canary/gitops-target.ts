@@ -1,4 +1,4 @@
-import {open, readFile, rm, stat} from 'node:fs/promises'
+import {open, readFile, realpath, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {InputError, UsageError} from '../errors.js'
 import {writeFileAtomic} from '../fs/atomic-write.js'
@@ -145,8 +145,10 @@ export class GitopsTarget implements CanaryTarget {
       const stateOk = rawStateOf(checkObj ?? {}) === (w.setState === null ? null : encodeState(w.setState))
       if (!checkObj || !stateOk || w.setWeights.some((s) => checkDests[s.destIndex]?.weight !== s.value))
         throw new Error(`bug: the edited ${this.opts.file} does not read back as written`)
-      const st = await stat(this.opts.file)
-      await writeFileAtomic(this.opts.file, newText, {force: true, mode: st.mode & 0o777})
+      // Write through a symlink (a file linked into several overlays stays one file).
+      const real = await realpath(this.opts.file)
+      const st = await stat(real)
+      await writeFileAtomic(real, newText, {force: true, mode: st.mode & 0o777})
       this.count++
     })
   }
