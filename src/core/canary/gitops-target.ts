@@ -94,12 +94,14 @@ export class GitopsTarget implements CanaryTarget {
     return editYamlText(text, docs, vs.index, {weights: set.map((s) => ({routeIndex, destIndex: s.destIndex, value: s.value}))})
   }
 
-  private mutexPath(): string {
-    return path.join(path.dirname(this.opts.file), `.${path.basename(this.opts.file)}.cleat-lock`)
+  /** The mutex sits next to the real file, so two links to one file share it. */
+  private async mutexPath(): Promise<string> {
+    const real = await realpath(this.opts.file).catch(() => this.opts.file)
+    return path.join(path.dirname(real), `.${path.basename(real)}.cleat-lock`)
   }
 
   private async withMutex<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.mutexPath()
+    const p = await this.mutexPath()
     const deadline = Date.now() + MUTEX_STALE_MS + 5_000
     for (;;) {
       try {
