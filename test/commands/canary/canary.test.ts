@@ -169,3 +169,19 @@ test('plan --json lists the steps, the checks and the findings', async () => {
   assert.deepEqual(doc.checks, ['command: true'])
   assert.deepEqual(doc.diagnostics, [])
 })
+
+test('a file with two VirtualServices needs --virtual-service to pick one; the other stays untouched', async () => {
+  const second = REVIEWS_FILE.split('---\n')[1]!.replace('name: reviews   # the apex', 'name: ratings')
+  const text = `${REVIEWS_FILE}---\n${second}`
+  const f = await temp(text)
+  const ambiguous = await runCli(['canary', 'start', '-f', f, '--stable', 'v1', '--canary', 'v2'])
+  assert.equal(ambiguous.exitCode, EXIT.USAGE)
+  assert.match(ambiguous.stderr, /holds 2 VirtualServices; choose one with --virtual-service/)
+  const r = await runCli(['canary', 'start', '-f', f, '--stable', 'v1', '--canary', 'v2', '--virtual-service', 'shop/ratings'])
+  assert.equal(r.exitCode, EXIT.OK, r.stderr)
+  const after = await readFile(f, 'utf8')
+  assert.equal(after.slice(0, REVIEWS_FILE.length), REVIEWS_FILE, 'the first VirtualService is byte-identical')
+  const a = await runCli(['canary', 'abort', '-f', f, '--virtual-service', 'ratings'])
+  assert.equal(a.exitCode, EXIT.OK, a.stderr)
+  assert.equal(await readFile(f, 'utf8'), text)
+})
