@@ -422,6 +422,9 @@ async function doJudge(ctx: CanaryContext, sess: Session, keepLock: boolean): Pr
     check: check ? {command: check.command, run: (c) => check.run(c, env)} : undefined,
   })
   if (results.length === 0) ctx.log({kind: 'warn', message: 'no checks configured (no --prometheus, --analysis or --check): the step passes after the bake'})
+  const passedWithoutData = results.filter((r) => r.verdict === 'no-data')
+  if (judgement.verdict === 'pass' && passedWithoutData.length > 0)
+    ctx.log({kind: 'warn', message: `passed WITHOUT data for ${passedWithoutData.map((r) => r.name).join(', ')} (--on-no-data pass)`})
   await ctx.boundary?.('after-analysis')
   if (judgement.verdict === 'fail') {
     const out = await rollback(ctx, sess, `analysis failed at ${weight} %: ${judgement.reason}`, EXIT.CANARY_ROLLED_BACK_ANALYSIS, results)

@@ -107,9 +107,11 @@ test('no canary traffic: paused by default (exit 10), weights kept; --on-no-data
   const file3 = await tempFile(fileFor(SCENARIOS.silent))
   const o3 = await startCanary(testContext(gitops(file3)), startOptions({stable: {subset: 'v1'}, canary: {subset: SCENARIOS.silent}, plan: {steps: [30, 100], gates: [], bakeSeconds: 1}}, {...analysis(), onNoData: 'pass'}))
   assert.equal(o3.exitCode, EXIT.OK)
-  const j = await stepCanary(testContext(gitops(file3)))
+  const jctx = testContext(gitops(file3))
+  const j = await stepCanary(jctx)
   assert.equal(j.exitCode, EXIT.OK, j.message)
   assert.ok(j.results?.some((r) => r.verdict === 'no-data'))
+  assert.ok(jctx.lines.some((l) => /passed WITHOUT data for requests/.test(l)), jctx.lines.join('\n'))
 })
 
 test('query semantics against the real Prometheus: NaN, ±Inf and empty are no data, several series are invalid', {skip: prometheusSkip}, async () => {
