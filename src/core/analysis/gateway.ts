@@ -14,13 +14,17 @@ function selectorOf(gw: Resource): Record<string, string> {
  * True when two Gateways can be served by the same proxies: with workloads in the inputs, when their
  * selectors select a common workload; without, when one selector's labels are all in the other.
  */
+const workloadSets = new WeakMap<readonly Workload[], Set<Workload>>()
+
 function gatewaysShareWorkloads(idx: MeshIndex, a: Resource, b: Resource): boolean {
   const sa = selectorOf(a)
   const sb = selectorOf(b)
   if (idx.inventory.hasWorkloads) {
     const wa = idx.selectWorkloads(sa, null)
     if (wa.length === 0) return false
-    const wb = new Set(idx.selectWorkloads(sb, null))
+    const lb = idx.selectWorkloads(sb, null)
+    let wb = workloadSets.get(lb)
+    if (!wb) workloadSets.set(lb, (wb = new Set(lb)))
     return wa.some((w) => wb.has(w))
   }
   const sub = (x: Record<string, string>, y: Record<string, string>): boolean => Object.entries(x).every(([k, v]) => y[k] === v)
@@ -106,27 +110,55 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
       })
     }
     const conflicts = new Map<Resource, {others: NameList; ports: Set<number>; hosts: NameList; index: number}>()
-    const note = (a: ServerRef, b: ServerRef): void => {
-      if (a.gw === b.gw || !gatewaysShareWorkloads(idx, a.gw, b.gw)) return
-      for (const [x, y] of [[a, b], [b, a]] as const) {
-        const c = conflicts.get(x.gw) ?? {others: new NameList(), ports: new Set<number>(), hosts: new NameList(), index: x.index}
-        c.others.add(`${idx.ns(y.gw)}/${y.gw.name}`)
-        c.ports.add(x.port)
-        c.hosts.add(x.host)
-        conflicts.set(x.gw, c)
+    const mark = (x: ServerRef, y: ServerRef): void => {
+      let c = conflicts.get(x.gw)
+      if (!c) conflicts.set(x.gw, (c = {others: new NameList(), ports: new Set<number>(), hosts: new NameList(), index: x.index}))
+      c.others.add(`${idx.ns(y.gw)}/${y.gw.name}`)
+      c.ports.add(x.port)
+      c.hosts.add(x.host)
+    }
+    // Servers with the same port, host and selector form a group; groups conflict as a whole, so each
+    // member is marked against a few members of the other group (names in messages are capped anyway).
+    const markAll = (xs: readonly ServerRef[], ys: readonly ServerRef[]): void => {
+      for (const x of xs) {
+        let n = 0
+        for (const y of ys) {
+          if (y.gw === x.gw) continue
+          mark(x, y)
+          if (++n > 5) break
+        }
       }
     }
+    const conflictGroups = (g1: readonly ServerRef[], g2: readonly ServerRef[]): void => {
+      if (!gatewaysShareWorkloads(idx, g1[0]!.gw, g2[0]!.gw)) return
+      markAll(g1, g2)
+      if (g1 !== g2) markAll(g2, g1)
+    }
+    const bySelector = (list: readonly ServerRef[]): ServerRef[][] => {
+      const m = new Map<string, ServerRef[]>()
+      for (const r of list) {
+        const k = labelText(selectorOf(r.gw))
+        const g = m.get(k)
+        if (g) g.push(r)
+        else m.set(k, [r])
+      }
+      return [...m.values()]
+    }
+    const groupsOf = (byHost: Map<string, ServerRef[]>) => new Map([...byHost].map(([h, list]) => [h, bySelector(list)] as const))
     for (const [port, byHost] of exact) {
-      const wildByHost = wild.get(port)
+      const wildGroups = wild.has(port) ? groupsOf(wild.get(port)!) : undefined
       for (const [host, list] of byHost) {
-        for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) note(list[i]!, list[j]!)
-        if (!wildByHost) continue
-        for (const key of wildcardKeys(host)) for (const w of wildByHost.get(key) ?? []) for (const s of list) note(s, w)
+        const groups = bySelector(list)
+        for (let i = 0; i < groups.length; i++) for (let j = i; j < groups.length; j++) conflictGroups(groups[i]!, groups[j]!)
+        if (!wildGroups) continue
+        for (const key of wildcardKeys(host)) for (const wg of wildGroups.get(key) ?? []) for (const g of groups) conflictGroups(g, wg)
       }
     }
     for (const byHost of wild.values()) {
-      const all = [...byHost.values()].flat()
-      for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) if (hostsOverlap(all[i]!.host, all[j]!.host)) note(all[i]!, all[j]!)
+      const all = [...groupsOf(byHost).values()].flat()
+      for (let i = 0; i < all.length; i++) {
+        for (let j = i; j < all.length; j++) if (hostsOverlap(all[i]![0]!.host, all[j]![0]!.host)) conflictGroups(all[i]!, all[j]!)
+      }
     }
     for (const [gw, c] of conflicts) {
       ctx.report('CL3042', gw, `/spec/servers/${c.index}`, `conflicts with gateway ${String(c.others)}: same workloads (${labelText(selectorOf(gw))}), port ${[...c.ports].join(', ')}, overlapping hosts ${String(c.hosts)}; only one of them takes effect`)
@@ -151,18 +183,39 @@ export const gatewayCertificateAnalyzer: CleatAnalyzer = {
         const key = isObj(server.tls) ? certKey(server.tls) : undefined
         if (!key) return
         const list = byCert.get(key) ?? []
-        if (!list.some((e) => e.gw === gw)) list.push({gw, index})
+        if (list[list.length - 1]?.gw !== gw) list.push({gw, index})
         byCert.set(key, list)
       })
     }
     const found = new Map<Resource, {others: NameList; index: number}>()
     for (const list of byCert.values()) {
-      for (const a of list) {
-        for (const b of list) {
-          if (a.gw === b.gw || !gatewaysShareWorkloads(idx, a.gw, b.gw)) continue
-          const f = found.get(a.gw) ?? {others: new NameList(), index: a.index}
-          f.others.add(`${idx.ns(b.gw)}/${b.gw.name}`)
-          found.set(a.gw, f)
+      if (list.length < 2) continue
+      // Gateways with the same selector share workloads or not as a group; compare groups, mark a few names.
+      const groups = new Map<string, {gw: Resource; index: number}[]>()
+      for (const e of list) {
+        const k = labelText(selectorOf(e.gw))
+        const g = groups.get(k)
+        if (g) g.push(e)
+        else groups.set(k, [e])
+      }
+      const all = [...groups.values()]
+      for (let i = 0; i < all.length; i++) {
+        for (let j = i; j < all.length; j++) {
+          const g1 = all[i]!
+          const g2 = all[j]!
+          if (!gatewaysShareWorkloads(idx, g1[0]!.gw, g2[0]!.gw)) continue
+          for (const [xs, ys] of i === j ? [[g1, g1]] : [[g1, g2], [g2, g1]]) {
+            for (const a of xs!) {
+              let n = 0
+              for (const b of ys!) {
+                if (a.gw === b.gw) continue
+                const f = found.get(a.gw) ?? {others: new NameList(), index: a.index}
+                f.others.add(`${idx.ns(b.gw)}/${b.gw.name}`)
+                found.set(a.gw, f)
+                if (++n > 5) break
+              }
+            }
+          }
         }
       }
     }

@@ -242,6 +242,11 @@ export class NameList {
     return this.names.size
   }
 
+  /** True once the list shows its maximum and knows there are more: adding changes nothing. */
+  get full(): boolean {
+    return this.more
+  }
+
   toString(): string {
     return [...this.names].sort().join(', ') + (this.more ? ' and others' : '')
   }

@@ -187,24 +187,39 @@ export const meshHostConflictAnalyzer: CleatAnalyzer = {
         const covering = wildcardKeys(host).flatMap((k) => (k !== host ? (hosts.get(k) ?? []) : []))
         const bindings = covering.length > 0 ? [...exact, ...covering] : exact
         if (bindings.length < 2) continue
-        const entry = (x: Binding) => {
-          let f = found.get(x.vs)
-          if (!f) found.set(x.vs, (f = {hosts: new NameList(), others: new NameList(), hostIndex: x.hostIndex}))
-          return f
+        // Bindings with the same exportTo scope conflict as a group: compare groups, mark a few names each.
+        const groups = new Map<string, Binding[]>()
+        for (const b of bindings) {
+          const k = gateway !== 'mesh' ? '' : b.scope.all ? '*' : [...b.scope.namespaces].sort().join(',')
+          const g = groups.get(k)
+          if (g) g.push(b)
+          else groups.set(k, [b])
         }
-        for (const b of exact) {
-          let any = false
-          for (const o of bindings) {
-            if (o.vs === b.vs || (gateway === 'mesh' && !o.scope.overlaps(b.scope))) continue
-            any = true
-            entry(b).others.add(`${idx.ns(o.vs)}/${o.vs.name}`)
-            if (o.host !== host) {
-              const g = entry(o)
-              g.hosts.add(o.host)
-              g.others.add(`${idx.ns(b.vs)}/${b.vs.name}`)
+        const all = [...groups.values()]
+        for (let i = 0; i < all.length; i++) {
+          for (let j = i; j < all.length; j++) {
+            const g1 = all[i]!
+            const g2 = all[j]!
+            if (gateway === 'mesh' && !g1[0]!.scope.overlaps(g2[0]!.scope)) continue
+            for (const [xs, ys] of i === j ? [[g1, g1]] : [[g1, g2], [g2, g1]]) {
+              for (const x of xs!) {
+                const seen = found.get(x.vs)
+                if (seen?.others.full) {
+                  seen.hosts.add(x.host)
+                  continue
+                }
+                let n = 0
+                for (const y of ys!) {
+                  if (y.vs === x.vs) continue
+                  let f = found.get(x.vs)
+                  if (!f) found.set(x.vs, (f = {hosts: new NameList(), others: new NameList(), hostIndex: x.hostIndex}))
+                  f.hosts.add(x.host)
+                  f.others.add(`${idx.ns(y.vs)}/${y.vs.name}`)
+                  if (++n > 5) break
+                }
+              }
             }
           }
-          if (any) entry(b).hosts.add(host)
         }
       }
       for (const [vs, f] of found) {
