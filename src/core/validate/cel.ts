@@ -104,8 +104,61 @@ function esc(seg: string): string {
 interface CompiledRule {
   rule: string
   message: string
-  /** Verdicts for scalar `self` values already evaluated (see evaluateRule). */
+  /** Verdicts already computed, by scalar `self` or by the fields the rule reads (see evaluateRule). */
   memo: Map<unknown, string>
+  /** For a rule on an object that only reads `has(self.f)` and scalar `self.f`: those fields. */
+  fields: FieldUse[] | undefined
+}
+
+interface FieldUse {
+  name: string
+  /** true: only presence matters (has(self.f)); false: the scalar value matters. */
+  presence: boolean
+}
+
+/**
+ * Which fields of `self` a rule depends on, when that can be read off its text conservatively: every
+ * `self` must appear as `has(self.f)` or as `self.f` not followed by '.', '[' or '('. Anything else
+ * (bare self, self.f.g, macros over self) returns undefined and the rule is evaluated every time.
+ */
+function fieldUses(rule: string): FieldUse[] | undefined {
+  const fields = new Map<string, boolean>()
+  const rest = rule
+    .replace(/\bhas\(\s*self\.([A-Za-z_][A-Za-z0-9_]*)\s*\)/g, (_m, f: string) => {
+      if (!fields.has(f)) fields.set(f, true)
+      return ' '
+    })
+    .replace(/\bself\.([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_]|\s*[.[(])/g, (_m, f: string) => {
+      fields.set(f, false)
+      return ' '
+    })
+  if (/\bself\b/.test(rest) || fields.size === 0) return undefined
+  return [...fields].map(([name, presence]) => ({name, presence}))
+}
+
+/** Memo key of a small map of scalars (labels, port maps): its whole content, or undefined. */
+function smallMapKey(o: Record<string, unknown>): string | undefined {
+  let key = 'm'
+  let n = 0
+  for (const k in o) {
+    const v = o[k]
+    if (++n > 8 || (v !== null && typeof v === 'object')) return undefined
+    key += `\u0001${k}\u0002${typeof v}:${String(v)}`
+  }
+  return key
+}
+
+/** Memo key of an object `self` for a rule that reads only `fields`, or undefined (a value is not scalar). */
+function fieldKey(o: Record<string, unknown>, fields: readonly FieldUse[]): string | undefined {
+  let key = ''
+  for (const f of fields) {
+    const v = o[f.name]
+    if (f.presence) key += v === undefined || v === null ? '0|' : '1|'
+    else if (v === undefined || v === null) key += 'u|'
+    else if (typeof v === 'object') return undefined
+    else key += `${typeof v}:${String(v)}|`
+  }
+  return key
 }
 
 const MEMO_LIMIT = 4096
@@ -139,7 +192,7 @@ export class CelRuleSet {
         }
         t = next.t
       }
-      t.rules.push({rule: r.rule, message: r.message, memo: new Map()})
+      t.rules.push({rule: r.rule, message: r.message, memo: new Map(), fields: fieldUses(r.rule)})
     }
   }
 
@@ -188,15 +241,19 @@ function step(v: unknown, key: string | number, t: Trie, w: Walk): void {
 
 function runRules(node: unknown, rules: readonly CompiledRule[], w: Walk): void {
   const self = toCel(node)
-  // CEL is pure: a rule's verdict on a scalar (a duration string, a port number) can be reused.
+  // CEL is pure: a rule's verdict on a scalar (a duration string, a port number), or on an object
+  // for a rule that only reads a few scalar fields of it, can be reused.
   const scalar = typeof self !== 'object' || self === null
+  const plain = !scalar && !Array.isArray(self)
+  let mapKey: string | undefined
   for (const r of rules) {
-    let verdict = scalar ? r.memo.get(self) : undefined
+    const key = scalar ? self : plain ? (r.fields ? fieldKey(self as Record<string, unknown>, r.fields) : (mapKey ??= smallMapKey(self as Record<string, unknown>))) : undefined
+    let verdict = key === undefined ? undefined : r.memo.get(key)
     if (verdict === undefined) {
       verdict = evaluateRule(r.rule, self)
-      if (scalar) {
+      if (key !== undefined) {
         if (r.memo.size >= MEMO_LIMIT) r.memo.clear()
-        r.memo.set(self, verdict)
+        r.memo.set(key, verdict)
       }
     }
     if (verdict !== PASSED) w.out.push({pointer: pointerOf(w.keys), message: r.message + verdict, rule: r.rule})

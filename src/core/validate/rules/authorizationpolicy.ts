@@ -51,7 +51,7 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
     if (!src) return
     const sp = at(fp, 'source')
     if (!SOURCE_FIELDS.some((k) => list(src[k]).length > 0)) out.err('CL2701', sp, 'source is empty; set principals, namespaces, ipBlocks, requestPrincipals or another field')
-    for (const k of SOURCE_FIELDS) checkNonEmptyValues(out, at(sp, k), src[k], k)
+    for (const k of SOURCE_FIELDS) checkNonEmptyValues(out, sp, src, k)
     for (const k of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const) {
       list(src[k]).forEach((ip, n) => {
         if (typeof ip === 'string' && ip !== '' && !isIPOrCidr(ip)) out.err('CL2701', at(sp, k, n), `${q(ip)} is not an IP address or CIDR block`)
@@ -90,7 +90,7 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
     if (!op) return
     const opp = at(tp, 'operation')
     if (!OPERATION_FIELDS.some((k) => list(op[k]).length > 0)) out.err('CL2701', opp, 'operation is empty; set hosts, ports, methods or paths')
-    for (const k of OPERATION_FIELDS) checkNonEmptyValues(out, at(opp, k), op[k], k)
+    for (const k of OPERATION_FIELDS) checkNonEmptyValues(out, opp, op, k)
     for (const k of ['ports', 'notPorts'] as const) {
       list(op[k]).forEach((port, n) => {
         if (typeof port === 'string' && port !== '' && !validPortString(port)) out.err('CL2701', at(opp, k, n), `${q(port)} is not a port number (0..65535)`)
@@ -138,10 +138,9 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
   }
 }
 
-function checkNonEmptyValues(out: Out, p: string, v: unknown, what: string): void {
-  list(v).forEach((s, i) => {
-    if (s === '') out.err('CL2701', at(p, i), `${what} contains an empty string`)
-  })
+function checkNonEmptyValues(out: Out, base: string, o: Obj, what: string): void {
+  const items = list(o[what])
+  for (let i = 0; i < items.length; i++) if (items[i] === '') out.err('CL2701', at(base, what, i), `${what} contains an empty string`)
 }
 
 function validPortString(s: string): boolean {

@@ -49,10 +49,12 @@ export function esc(seg: string | number): string {
   return seg.indexOf('~') < 0 && seg.indexOf('/') < 0 ? seg : seg.replaceAll('~', '~0').replaceAll('/', '~1')
 }
 
-/** Append segments to a JSON pointer. */
-export function at(base: string, ...segs: (string | number)[]): string {
-  let out = base
-  for (const s of segs) out += '/' + esc(s)
+/** Append up to four segments to a JSON pointer (fixed parameters: no rest-array allocation). */
+export function at(base: string, a: string | number, b?: string | number, c?: string | number, d?: string | number): string {
+  let out = base + '/' + esc(a)
+  if (b !== undefined) out += '/' + esc(b)
+  if (c !== undefined) out += '/' + esc(c)
+  if (d !== undefined) out += '/' + esc(d)
   return out
 }
 
