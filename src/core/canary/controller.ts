@@ -326,7 +326,6 @@ async function doShift(ctx: CanaryContext, sess: Session, index: number, keepLoc
   const next = applyShift(s, index, split, ctx.now())
   await commit(ctx, sess, next, {split, keepLock, lockExtraSeconds: s.plan.bakeSeconds})
   await ctx.boundary?.('after-write')
-  ctx.log({kind: 'info', message: `shifted to ${weight} % (${splitText(split)}); baking ${formatDuration(s.plan.bakeSeconds)}`})
   return {exitCode: EXIT.OK, message: `shifted to ${weight} % (${splitText(split)}); judged after the bake (${next.bakeUntil})`, state: sess.state, diagnostics: [], change: {before, after: split, stepWeight: weight}}
 }
 
@@ -436,7 +435,6 @@ async function doJudge(ctx: CanaryContext, sess: Session, keepLock: boolean): Pr
   const diagnostics = results.filter((r) => r.verdict === 'no-data' || r.verdict === 'invalid').map((r) => diag(r.verdict === 'invalid' ? 'CL5042' : 'CL5041', {message: `${r.name}: ${r.detail ?? r.verdict}`, severity: 'warning'}))
   if (next.phase === 'Paused') return {...pausedOutcome(next), message: `paused at ${weight} % (${next.pause?.reason}): ${judgement.verdict === 'no-data' ? judgement.reason : 'manual gate'}`, diagnostics, results}
   if (next.phase === 'Succeeded') return {...outcomeOf(next), results, diagnostics}
-  ctx.log({kind: 'info', message: `the ${weight} % step passed`})
   return {exitCode: EXIT.OK, message: `the ${weight} % step passed; the next step shifts to ${next.plan.steps[next.step + 1]} %`, state: next, diagnostics, results}
 }
 
