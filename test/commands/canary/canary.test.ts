@@ -185,3 +185,21 @@ test('a file with two VirtualServices needs --virtual-service to pick one; the o
   assert.equal(a.exitCode, EXIT.OK, a.stderr)
   assert.equal(await readFile(f, 'utf8'), text)
 })
+
+test('--dry-run on step, promote, pause and abort writes nothing and says what it would do', async () => {
+  const f = await temp()
+  await runCli(['canary', 'start', '-f', f, '--stable', 'v1', '--canary', 'v2', '--bake', '0s'])
+  const before = await readFile(f, 'utf8')
+  const cases: [string[], RegExp][] = [
+    [['canary', 'step', '-f', f, '--dry-run'], /would judge the 30 % step/],
+    [['canary', 'promote', '-f', f, '--dry-run'], /would shift to 100 %/],
+    [['canary', 'promote', '-f', f, '--full', '--dry-run'], /would promote to 100 %/],
+    [['canary', 'pause', '-f', f, '--dry-run'], /would pause at 30 %/],
+    [['canary', 'abort', '-f', f, '--dry-run'], /would restore stable 100 \/ canary 0/],
+  ]
+  for (const [args, re] of cases) {
+    const r = await runCli(args)
+    assert.match(r.stdout, re, `${args.join(' ')}: ${r.stdout}${r.stderr}`)
+    assert.equal(await readFile(f, 'utf8'), before, `${args.join(' ')} wrote`)
+  }
+})
