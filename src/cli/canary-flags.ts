@@ -20,8 +20,8 @@ import {writeErr, writeOut} from './io.js'
 export const targetFlags = {
   file: Flags.string({char: 'f', description: 'GitOps mode: the YAML file holding the VirtualService (only weights and the state annotation are rewritten)'}),
   'virtual-service': Flags.string({description: 'live mode: NAMESPACE/NAME of the VirtualService (with -f: which VirtualService of the file)'}),
-  context: Flags.string({description: 'kubeconfig context (live mode)'}),
-  kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)'}),
+  context: Flags.string({description: 'kubeconfig context (live mode; in GitOps mode it also makes cleat check that the cluster synced the file)'}),
+  kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config); in GitOps mode, like --context'}),
   'destination-rules': Flags.string({description: 'file(s) holding the DestinationRules for preflight (GitOps mode; default: the same file)', multiple: true}),
   'istio-version': Flags.string({description: 'Istio networking API version (live mode)', options: ['v1', 'v1beta1', 'v1alpha3'], default: 'v1'}),
   json: Flags.boolean({description: 'print a JSON document instead of text', default: false}),
