@@ -118,6 +118,16 @@ async function load(ctx: CanaryContext, sel?: StartOptions): Promise<Session> {
   const state = snap.rawState === null ? null : decodeState(snap.rawState)
   const selectors = state && !isTerminal(state) ? selectorsFromState(state, snap.namespace) : sel ? {...sel, namespace: snap.namespace} : state ? selectorsFromState(state, snap.namespace) : null
   if (!selectors) throw new UsageError(`no canary run on ${ctx.target.describe()}`, ['start one with `cleat canary start`'])
+  // A finished run is only reported: the route may have been edited freely since.
+  if (state && isTerminal(state) && !sel) {
+    let route: ResolvedRoute = {route: state.target.route, stableIdx: -1, canaryIdx: -1, weights: []}
+    try {
+      route = resolveRoute(snap.vs, selectors, {lenient: true})
+    } catch {
+      // keep the placeholder
+    }
+    return {snap, state, route}
+  }
   // A run in progress resolves leniently: weights someone broke are drift (31), reported by checkDrift.
   const route = resolveRoute(snap.vs, selectors, {lenient: Boolean(state && !isTerminal(state))})
   if (state && !isTerminal(state) && route.route.index !== state.target.route.index)
@@ -135,7 +145,7 @@ async function explainConflict(ctx: CanaryContext, ours: CanaryState | null): Pr
   if (ours) {
     let cur: Split | null = null
     try {
-      cur = splitOf(resolveRoute(snap.vs, selectorsFromState(ours, snap.namespace)))
+      cur = splitOf(resolveRoute(snap.vs, selectorsFromState(ours, snap.namespace), {lenient: true}))
     } catch {
       cur = null
     }

@@ -112,7 +112,13 @@ export function preflight(p: PreflightInput): Diagnostic[] {
   const total = weights.reduce<number>((a, w) => a + (typeof w === 'number' ? w : 0), 0)
   if (total !== 100) out.push(diag('CL5005', {message: `the new weights total ${total}, not 100`, resource: ref, path: `/spec/http/${p.route.route.index}/route`}))
   const doc = {file: '<shifted VirtualService>', index: 0, startLine: 0, text: dump(p.shifted, {noRefs: true}), value: p.shifted}
-  const findings = validateResources([toResource(p.shifted, doc, '')], {analyzers: []}).filter((d) => d.severity === 'error')
-  for (const f of findings) out.push(diag('CL5012', {message: `${f.code}: ${f.message}`, resource: ref, path: f.path}))
+  let findings: Diagnostic[]
+  try {
+    findings = validateResources([toResource(p.shifted, doc, '')], {analyzers: []}).filter((d) => d.severity === 'error')
+  } catch (e) {
+    // Fail closed: without a verdict from validate, no weight is increased.
+    findings = [diag('CL5012', {message: `validation could not run (a bug in cleat, please report it): ${(e as Error).message}`, resource: ref})]
+  }
+  for (const f of findings) out.push(f.code === 'CL5012' ? f : diag('CL5012', {message: `${f.code}: ${f.message}`, resource: ref, path: f.path}))
   return out
 }

@@ -284,3 +284,14 @@ test('a symlinked file is written through the link, keeping its mode', async () 
   await abortCanary(ctx)
   assert.equal(await readFile(real, 'utf8'), REVIEWS_FILE)
 })
+
+test('a finished run is reported even after the route was edited (e.g. the old destination removed)', async () => {
+  const file = await tempFile()
+  const ctx = testContext(gitops(file))
+  assert.equal((await runCanary(ctx, {start: startOptions(), onInterrupt: 'pause'})).exitCode, EXIT.OK)
+  // The team cleans up: the v1 destination goes away.
+  await writeFile(file, (await readFile(file, 'utf8')).replace('    - destination: {host: reviews, subset: v1}\n      weight: 0   # stable\n', ''))
+  const o = await stepCanary(ctx)
+  assert.equal(o.exitCode, EXIT.OK)
+  assert.match(o.message, /promoted/)
+})
