@@ -3,7 +3,6 @@ import {parseSeverity} from '../core/diagnostics/diagnostic.js'
 import {renderReport, type OutputFormat} from '../core/diagnostics/format/index.js'
 import {writeFileAtomic} from '../core/fs/atomic-write.js'
 import {readBaseline, writeBaseline} from '../core/validate/baseline.js'
-import {loadCrdSchemaProvider} from '../core/validate/crd-schemas.js'
 import {validatePaths, validationExitCode} from '../core/validate/run-validate.js'
 import {refineFindings, suppressionNote} from '../core/validate/suppress.js'
 import {BaseCommand} from '../cli/base-command.js'
@@ -31,7 +30,8 @@ export default class Validate extends BaseCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Validate)
     const baseline = flags.baseline ? await readBaseline(flags.baseline) : undefined
-    const schemas = flags.crds ? await loadCrdSchemaProvider(flags.crds, process.cwd()) : undefined
+    // Loaded only with --crds: it brings ajv's 2020 dialect and the CEL interpreter.
+    const schemas = flags.crds ? await (await import('../core/validate/crd-schemas.js')).loadCrdSchemaProvider(flags.crds, process.cwd()) : undefined
     for (const n of schemas?.notes ?? []) writeErr(`note: ${n}`)
     const result = await validatePaths(argv as string[], {cwd: process.cwd(), readStdin: readAllStdin, maxFileSize: flags['max-file-size'] * 1024 * 1024, schemas})
     const refined = refineFindings(result.diagnostics, {resources: result.resources, namespaces: flags.namespace, suppress: flags.suppress, baseline})

@@ -4,7 +4,8 @@
  * YAML. Pure: takes findings and the resources they came from, returns what is kept and what was
  * suppressed (with why).
  */
-import picomatch from 'picomatch'
+import {createRequire} from 'node:module'
+import type picomatchType from 'picomatch'
 import {catalogEntry} from '../diagnostics/catalog/index.js'
 import type {Diagnostic} from '../diagnostics/diagnostic.js'
 import {UsageError} from '../errors.js'
@@ -35,8 +36,12 @@ export interface SuppressionResult {
 
 const GLOB_OPTS = {dot: true, nocase: false}
 
+let picomatchLib: typeof picomatchType | undefined
+
+/** picomatch is loaded on first use: only runs with --suppress pay for it. */
 function glob(pattern: string): (s: string) => boolean {
-  const m = picomatch(pattern, GLOB_OPTS)
+  picomatchLib ??= createRequire(import.meta.url)('picomatch') as typeof picomatchType
+  const m = picomatchLib(pattern, GLOB_OPTS)
   return (s) => m(s)
 }
 
