@@ -295,3 +295,14 @@ test('a finished run is reported even after the route was edited (e.g. the old d
   assert.equal(o.exitCode, EXIT.OK)
   assert.match(o.message, /promoted/)
 })
+
+test('preflight: a VirtualService that fails cleat validate is not shifted (CL5012, exit 21)', async () => {
+  const text = REVIEWS_FILE.replace('retries: {attempts: 3, perTryTimeout: 2s}', 'retries: {attempts: 3, perTryTimeout: soon}')
+  const file = await tempFile(text)
+  const o = await startCanary(testContext(gitops(file)), startOptions())
+  assert.equal(o.exitCode, EXIT.CANARY_ROLLED_BACK_PREFLIGHT)
+  const f = o.diagnostics.find((d) => d.code === 'CL5012')
+  assert.ok(f, JSON.stringify(o.diagnostics))
+  assert.match(f.message, /perTryTimeout/)
+  assert.equal(await readFile(file, 'utf8'), text)
+})
