@@ -25,114 +25,124 @@ export const authorizationPolicyRule = nativeRule('authorizationpolicy', ['Autho
     if (rules.length === 0) out.err('CL2700', '/spec', 'action CUSTOM needs rules; use "rules: [{}]" to send every request to the provider')
   }
   if (action === 'DENY' && !has(spec, 'rules')) out.err('CL2700', '/spec', 'a DENY policy without rules never matches anything; add rules (use "rules: [{}]" to deny everything)')
-  rules.forEach((rv, i) => {
+  for (let i = 0, items = rules; i < items.length; i++) {
+    const rv = items[i]
     const rp = at('/spec/rules', i)
     const rule = obj(rv)
     if (!rule) {
       if (rv === null) out.err('CL2701', rp, 'a rule may not be null')
-      return
+      continue
     }
     checkRule(out, rp, rule, action)
-  })
+  }
 })
 
 function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
   if (Array.isArray(rule.from) && rule.from.length === 0) out.err('CL2701', at(rp, 'from'), 'from is an empty list; remove it or add a source')
   let httpOnly = false
   let hasPorts = false
-  list(rule.from).forEach((fv, j) => {
+  for (let j = 0, items = list(rule.from); j < items.length; j++) {
+    const fv = items[j]
     const fp = at(rp, 'from', j)
     const f = obj(fv)
     if (!f || !has(f, 'source')) {
       out.err('CL2701', fp, 'a from entry needs a source')
-      return
+      continue
     }
     const src = obj(f.source)
-    if (!src) return
+    if (!src) continue
     const sp = at(fp, 'source')
     if (!SOURCE_FIELDS.some((k) => list(src[k]).length > 0)) out.err('CL2701', sp, 'source is empty; set principals, namespaces, ipBlocks, requestPrincipals or another field')
     for (const k of SOURCE_FIELDS) checkNonEmptyValues(out, sp, src, k)
     for (const k of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const) {
-      list(src[k]).forEach((ip, n) => {
+      for (let n = 0, items = list(src[k]); n < items.length; n++) {
+        const ip = items[n]
         if (typeof ip === 'string' && ip !== '' && !isIPOrCidr(ip)) out.err('CL2701', at(sp, k, n), `${q(ip)} is not an IP address or CIDR block`)
-      })
+      }
     }
     const hasSa = list(src.serviceAccounts).length > 0 || list(src.notServiceAccounts).length > 0
     const others = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces'].filter((k) => list(src[k]).length > 0)
     if (hasSa && others.length > 0) out.err('CL2701', sp, `serviceAccounts cannot be combined with ${others.join(', ')} in the same source; use a separate from entry`)
     for (const k of ['serviceAccounts', 'notServiceAccounts'] as const) {
-      list(src[k]).forEach((sa, n) => {
-        if (typeof sa !== 'string' || sa === '') return
+      for (let n = 0, items = list(src[k]); n < items.length; n++) {
+        const sa = items[n]
+        if (typeof sa !== 'string' || sa === '') continue
         if (sa.includes('*')) out.err('CL2701', at(sp, k, n), `service account ${q(sa)} cannot use wildcards`)
         else if (sa.split('/').length > 2 || sa.startsWith('/') || sa.endsWith('/')) out.err('CL2701', at(sp, k, n), `service account ${q(sa)} must be "name" or "namespace/name"`)
-      })
+      }
     }
     for (const k of ['trustDomains', 'notTrustDomains'] as const) {
-      list(src[k]).forEach((td, n) => {
+      for (let n = 0, items = list(src[k]); n < items.length; n++) {
+        const td = items[n]
         if (typeof td === 'string' && td.includes('/')) out.err('CL2701', at(sp, k, n), `trust domain ${q(td)} cannot contain '/'`)
-      })
+      }
     }
     if (action === 'CUSTOM') {
       const identity = IDENTITY_FIELDS.filter((k) => list(src[k]).length > 0)
       if (identity.length > 0) out.err('CL2701', sp, `action CUSTOM does not support identity fields (${identity.join(', ')}); the external authorizer sees no verified identity`)
     }
     if (HTTP_ONLY_SOURCE.some((k) => list(src[k]).length > 0)) httpOnly = true
-  })
+  }
   if (Array.isArray(rule.to) && rule.to.length === 0) out.err('CL2701', at(rp, 'to'), 'to is an empty list; remove it or add an operation')
-  list(rule.to).forEach((tv, j) => {
+  for (let j = 0, items = list(rule.to); j < items.length; j++) {
+    const tv = items[j]
     const tp = at(rp, 'to', j)
     const t = obj(tv)
     if (!t || !has(t, 'operation')) {
       out.err('CL2701', tp, 'a to entry needs an operation')
-      return
+      continue
     }
     const op = obj(t.operation)
-    if (!op) return
+    if (!op) continue
     const opp = at(tp, 'operation')
     if (!OPERATION_FIELDS.some((k) => list(op[k]).length > 0)) out.err('CL2701', opp, 'operation is empty; set hosts, ports, methods or paths')
     for (const k of OPERATION_FIELDS) checkNonEmptyValues(out, opp, op, k)
     for (const k of ['ports', 'notPorts'] as const) {
-      list(op[k]).forEach((port, n) => {
+      for (let n = 0, items = list(op[k]); n < items.length; n++) {
+        const port = items[n]
         if (typeof port === 'string' && port !== '' && !validPortString(port)) out.err('CL2701', at(opp, k, n), `${q(port)} is not a port number (0..65535)`)
-      })
+      }
       if (list(op[k]).length > 0) hasPorts = true
     }
     for (const k of ['paths', 'notPaths'] as const) {
-      list(op[k]).forEach((path, n) => {
-        if (typeof path !== 'string') return
+      for (let n = 0, items = list(op[k]); n < items.length; n++) {
+        const path = items[n]
+        if (typeof path !== 'string') continue
         const problem = pathTemplateProblem(path)
         if (problem) out.err('CL2701', at(opp, k, n), problem)
-      })
+      }
     }
     if (HTTP_ONLY_OPERATION.some((k) => list(op[k]).length > 0)) httpOnly = true
-  })
-  list(rule.when).forEach((cv, j) => {
+  }
+  for (let j = 0, items = list(rule.when); j < items.length; j++) {
+    const cv = items[j]
     const cp = at(rp, 'when', j)
     const c = obj(cv)
     if (!c) {
       if (cv === null) out.err('CL2701', cp, 'a when condition may not be null')
-      return
+      continue
     }
     const key = typeof c.key === 'string' ? c.key : ''
     if (key === '') {
       out.err('CL2701', cp, 'a when condition needs a key')
-      return
+      continue
     }
     if (list(c.values).length === 0 && list(c.notValues).length === 0) out.err('CL2701', cp, `condition ${q(key)} needs values or notValues`)
     const kp = attributeProblem(key)
     if (kp) out.err('CL2701', at(cp, 'key'), kp)
     else for (const f of ['values', 'notValues'] as const) {
-      list(c[f]).forEach((val, n) => {
-        if (typeof val !== 'string') return
+      for (let n = 0, items = list(c[f]); n < items.length; n++) {
+        const val = items[n]
+        if (typeof val !== 'string') continue
         if (val === '') out.err('CL2701', at(cp, f, n), `${f} of ${q(key)} contains an empty string`)
         else if (IP_KEYS.has(key) && !isIPOrCidr(val)) out.err('CL2701', at(cp, f, n), `${q(val)} is not an IP address or CIDR block (key ${key})`)
         else if (key === 'destination.port' && !validPortString(val)) out.err('CL2701', at(cp, f, n), `${q(val)} is not a port number (key destination.port)`)
-      })
+      }
     }
     if (action === 'CUSTOM' && CUSTOM_FORBIDDEN_KEYS.some((k) => key.startsWith(k))) out.err('CL2701', at(cp, 'key'), `action CUSTOM does not support the identity attribute ${q(key)}`)
     if (key.startsWith('request.')) httpOnly = true
     if (key === 'destination.port') hasPorts = true
-  })
+  }
   if (action === 'DENY' && httpOnly && !hasPorts) {
     out.warn('CL2701', rp, 'this DENY rule uses HTTP-only attributes without ports, so it also denies all plain TCP traffic to the selected workloads; add ports to limit it to HTTP ports')
   }

@@ -316,18 +316,19 @@ export function checkExportTo(out: Out, pointer: string, v: unknown, namespace: 
   const items = list(v)
   if (items.length === 0) return
   const set = new Set<string>()
-  items.forEach((e, i) => {
-    if (typeof e !== 'string') return
+  for (let i = 0; i < items.length; i++) {
+    const e = items[i]
+    if (typeof e !== 'string') continue
     const p = at(pointer, i)
     const key = e === '.' ? namespace : e
     if (set.has(key)) {
       out.err('CL2008', p, key !== e ? `exportTo lists both '.' and the resource's own namespace ${q(namespace)}` : `exportTo lists ${q(e)} more than once`)
-      return
+      continue
     }
     set.add(key)
     if (key === '~' && !opts.serviceEntry) out.err('CL2008', p, "exportTo '~' (visible to no namespace) is only allowed on a ServiceEntry")
     else if (key !== '*' && key !== '~' && key !== '.' && !isK8sLabel(key)) out.err('CL2008', p, `exportTo entry ${q(e)} is not '.', '*' or a valid namespace name`)
-  })
+  }
   if (opts.drWithSelector && set.size > 0) {
     if (!set.has(namespace)) out.err('CL2008', pointer, 'a DestinationRule with a workloadSelector can only be exported to its own namespace (".")')
     else if (set.size > 1) out.err('CL2008', pointer, 'a DestinationRule with a workloadSelector may only have one exportTo entry: its own namespace (".")')

@@ -11,12 +11,13 @@ export const destinationRuleRule = nativeRule('destinationrule', ['DestinationRu
   }
   checkTrafficPolicy(out, '/spec/trafficPolicy', spec.trafficPolicy, ns)
   const names = new Set<string>()
-  list(spec.subsets).forEach((s, i) => {
+  for (let i = 0, items = list(spec.subsets); i < items.length; i++) {
+    const s = items[i]
     const sp = at('/spec/subsets', i)
     const o = obj(s)
     if (!o) {
       if (s === null) out.err('CL2205', sp, 'a subset may not be null')
-      return
+      continue
     }
     if (typeof o.name === 'string') {
       if (names.has(o.name)) out.err('CL2010', at(sp, 'name'), `subset name ${q(o.name)} is used more than once`)
@@ -25,7 +26,7 @@ export const destinationRuleRule = nativeRule('destinationrule', ['DestinationRu
     }
     checkLabels(out, at(sp, 'labels'), o.labels)
     checkTrafficPolicy(out, at(sp, 'trafficPolicy'), o.trafficPolicy, ns)
-  })
+  }
   const selector = obj(spec.workloadSelector)
   checkExportTo(out, '/spec/exportTo', spec.exportTo, ns, {drWithSelector: has(spec, 'workloadSelector')})
   if (selector) checkWorkloadSelector(out, '/spec/workloadSelector/matchLabels', selector.matchLabels ?? {}, {warnEmpty: true})

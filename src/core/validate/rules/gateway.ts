@@ -32,12 +32,13 @@ export const gatewayRule = nativeRule('gateway', ['Gateway'], (spec, out, r) => 
   const servers = list(spec.servers)
   if (servers.length === 0) out.err('CL2300', '/spec', 'a Gateway needs at least one server')
   const portNames = new Map<string, number>()
-  servers.forEach((s, i) => {
+  for (let i = 0, items = servers; i < items.length; i++) {
+    const s = items[i]
     const sp = at('/spec/servers', i)
     const o = obj(s)
     if (!o) {
       if (s === null) out.err('CL2300', sp, 'a server may not be null')
-      return
+      continue
     }
     checkServer(out, sp, o)
     const port = obj(o.port)
@@ -50,7 +51,7 @@ export const gatewayRule = nativeRule('gateway', ['Gateway'], (spec, out, r) => 
     if (port && typeof port.protocol === 'string' && !isHttpProtocol(port.protocol) && tls?.httpsRedirect === true) {
       out.warn('CL2301', at(sp, 'tls', 'httpsRedirect'), 'httpsRedirect only has an effect on plain HTTP servers')
     }
-  })
+  }
   const sel = obj(spec.selector)
   if (sel) checkWorkloadSelector(out, '/spec/selector', sel)
 })
@@ -58,11 +59,12 @@ export const gatewayRule = nativeRule('gateway', ['Gateway'], (spec, out, r) => 
 function checkServer(out: Out, sp: string, o: Record<string, unknown>): void {
   const hosts = list(o.hosts)
   if (hosts.length === 0) out.err('CL2300', sp, 'a server needs at least one host')
-  hosts.forEach((h, j) => {
-    if (typeof h !== 'string') return
+  for (let j = 0, items = hosts; j < items.length; j++) {
+    const h = items[j]
+    if (typeof h !== 'string') continue
     const problem = namespacedHostProblem(h, true)
     if (problem) out.err('CL2003', at(sp, 'hosts', j), problem)
-  })
+  }
   const port = obj(o.port)
   const bind = typeof o.bind === 'string' ? o.bind : ''
   let portOk = false

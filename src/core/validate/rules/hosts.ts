@@ -23,8 +23,9 @@ export function hostSubsetOf(a: string, b: string): boolean {
 /** VirtualService hosts: FQDN, wildcard or IP; '*' only when not bound to the mesh; no overlaps. */
 export function checkVirtualServiceHosts(out: Out, pointer: string, hosts: unknown, appliesToMesh: boolean): void {
   const items = list(hosts)
-  items.forEach((h, i) => {
-    if (typeof h !== 'string') return
+  for (let i = 0; i < items.length; i++) {
+    const h = items[i]
+    if (typeof h !== 'string') continue
     const p = at(pointer, i)
     const problem = wildcardDomainProblem(h)
     if (problem) {
@@ -32,7 +33,7 @@ export function checkVirtualServiceHosts(out: Out, pointer: string, hosts: unkno
     } else if (appliesToMesh && h === '*') {
       out.err('CL2003', p, "host '*' is not allowed on a VirtualService bound to the mesh; bind it to gateways only or name the hosts")
     }
-  })
+  }
   for (let i = 0; i < items.length; i++) {
     const a = items[i]
     if (typeof a !== 'string') continue
@@ -45,8 +46,9 @@ export function checkVirtualServiceHosts(out: Out, pointer: string, hosts: unkno
 
 /** Gateway references: 'mesh', 'name', or 'namespace/name' (a legacy 'name.namespace' only warns). */
 export function checkGatewayNames(out: Out, pointer: string, v: unknown, _gatewaySemantics = false): void {
-  list(v).forEach((g, i) => {
-    if (typeof g !== 'string') return
+  for (let i = 0, items = list(v); i < items.length; i++) {
+    const g = items[i]
+    if (typeof g !== 'string') continue
     const p = at(pointer, i)
     const slash = g.indexOf('/')
     if (slash < 0) {
@@ -56,7 +58,7 @@ export function checkGatewayNames(out: Out, pointer: string, v: unknown, _gatewa
       }
       const fp = fqdnProblem(g)
       if (fp) out.err('CL2009', p, `gateway reference ${q(g)} is invalid: ${fp}`)
-      return
+      continue
     }
     const ns = g.slice(0, slash)
     const name = g.slice(slash + 1)
@@ -65,5 +67,5 @@ export function checkGatewayNames(out: Out, pointer: string, v: unknown, _gatewa
     else if (!isDnsLabel(name)) {
       out.err('CL2009', p, `gateway reference ${q(g)}: ${q(name)} is not a valid gateway name`)
     }
-  })
+  }
 }

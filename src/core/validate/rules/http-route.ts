@@ -69,20 +69,21 @@ export function checkHttpRoute(out: Out, p: string, route: unknown, rc: RouteCon
   if (has(h, 'mirror') && list(h.mirrors).length > 0) out.err('CL2011', at(p, 'mirrors'), 'mirror and mirrors cannot both be set; use mirrors')
   if (has(h, 'mirror')) checkDestination(out, at(p, 'mirror'), h.mirror)
   checkPercentage(out, at(p, 'mirrorPercentage'), h.mirrorPercentage, 'mirrorPercentage')
-  list(h.mirrors).forEach((m, i) => {
+  for (let i = 0, items = list(h.mirrors); i < items.length; i++) {
+    const m = items[i]
     const mo = obj(m)
-    if (!mo) return
+    if (!mo) continue
     if (!has(mo, 'destination')) out.err('CL2012', at(p, 'mirrors', i), 'a mirror needs a destination')
     else checkDestination(out, at(p, 'mirrors', i, 'destination'), mo.destination)
     checkPercentage(out, at(p, 'mirrors', i, 'percentage'), mo.percentage, 'mirror percentage')
-  })
+  }
   checkRedirect(out, at(p, 'redirect'), h.redirect, h.match)
   checkDirectResponse(out, at(p, 'directResponse'), h.directResponse)
   checkRetries(out, at(p, 'retries'), h.retries)
   checkRewrite(out, at(p, 'rewrite'), h.rewrite)
   checkRouteDestinations(out, at(p, 'route'), h.route, true)
   if (has(h, 'timeout')) checkDuration(out, at(p, 'timeout'), h.timeout)
-  list(h.match).forEach((m, i) => checkHttpMatch(out, at(p, 'match', i), m, rc))
+  for (let i = 0, items = list(h.match); i < items.length; i++) checkHttpMatch(out, at(p, 'match', i), items[i], rc)
 }
 
 function checkHttpMatch(out: Out, p: string, v: unknown, rc: RouteContext): void {
@@ -139,11 +140,12 @@ export function checkHeaderOperations(out: Out, p: string, v: unknown): void {
         }
       }
     }
-    list(ops.remove).forEach((name, i) => {
-      if (typeof name !== 'string') return
+    for (let i = 0, items = list(ops.remove); i < items.length; i++) {
+      const name = items[i]
+      if (typeof name !== 'string') continue
       const np = headerOperationProblem(name, false)
       if (np) out.err('CL2006', at(p, dir, 'remove', i), np)
-    })
+    }
   }
 }
 
@@ -173,24 +175,27 @@ function checkAuthorityRewrite(out: Out, p: string, h: Obj): void {
 function checkCors(out: Out, p: string, v: unknown): void {
   const c = obj(v)
   if (!c) return
-  list(c.allowOrigins).forEach((o, i) => {
+  for (let i = 0, items = list(c.allowOrigins); i < items.length; i++) {
+    const o = items[i]
     const m = obj(o)
     const op = at(p, 'allowOrigins', i)
     if (!m || Object.keys(m).length === 0) {
       out.err('CL2106', op, 'an allowOrigins entry needs one of exact, prefix or regex')
-      return
+      continue
     }
     if (m.exact === '' || m.prefix === '') out.err('CL2106', op, 'an allowOrigins entry may not match the empty string')
     if (m.regex !== undefined) checkRegex(out, at(op, 'regex'), m.regex, 'allowOrigins regex')
-  })
-  list(c.allowMethods).forEach((m, i) => {
+  }
+  for (let i = 0, items = list(c.allowMethods); i < items.length; i++) {
+    const m = items[i]
     if (typeof m === 'string' && !HTTP_METHODS.has(m)) out.err('CL2106', at(p, 'allowMethods', i), `${q(m)} is not an HTTP method (GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH or *)`)
-  })
+  }
   for (const f of ['allowHeaders', 'exposeHeaders'] as const) {
-    list(c[f]).forEach((name, i) => {
-      if (typeof name !== 'string' || name === '*') return
+    for (let i = 0, items = list(c[f]); i < items.length; i++) {
+      const name = items[i]
+      if (typeof name !== 'string' || name === '*') continue
       if (!isHeaderName(name)) out.err('CL2106', at(p, f, i), name === '' ? 'header name must not be empty' : `${q(name)} is not a valid header name`)
-    })
+    }
   }
   if (has(c, 'maxAge')) checkDuration(out, at(p, 'maxAge'), c.maxAge, {wholeSeconds: true})
 }
@@ -249,10 +254,11 @@ function checkRedirect(out: Out, p: string, v: unknown, matches: unknown): void 
   if (hasStr(r, 'scheme') && r.scheme !== 'http' && r.scheme !== 'https') out.err('CL2105', at(p, 'scheme'), `redirect scheme must be "http" or "https"; got ${q(r.scheme)}`)
   if (has(r, 'port')) checkPort(out, at(p, 'port'), r.port, 'redirect port')
   if (hasStr(r, 'prefixRewrite')) {
-    list(matches).forEach((m, i) => {
+    for (let i = 0, items = list(matches); i < items.length; i++) {
+      const m = items[i]
       const uri = obj(obj(m)?.uri)
       if (uri && !has(uri, 'prefix')) out.err('CL2105', at(p, 'prefixRewrite'), `prefixRewrite only works with prefix URI matches; match[${i}] uses ${Object.keys(uri).join(', ')}`)
-    })
+    }
   }
 }
 
@@ -311,21 +317,22 @@ function checkRewrite(out: Out, p: string, v: unknown): void {
 export function checkRouteDestinations(out: Out, p: string, v: unknown, http: boolean): void {
   const items = list(v)
   let total = 0
-  items.forEach((d, i) => {
+  for (let i = 0; i < items.length; i++) {
+    const d = items[i]
     const dp = at(p, i)
     if (d === null) {
       out.err('CL2102', dp, 'a route destination may not be null')
-      return
+      continue
     }
     const o = obj(d)
-    if (!o) return
+    if (!o) continue
     if (!has(o, 'destination')) out.err('CL2012', dp, 'a route destination needs a destination')
     else checkDestination(out, at(dp, 'destination'), o.destination)
     if (http) checkHeaderOperations(out, at(dp, 'headers'), o.headers)
     const w = num(o.weight) ?? 0
     if (w < 0) out.err('CL2102', at(dp, 'weight'), `weight ${w} is negative`)
     total += w
-  })
+  }
   if (items.length > 1 && total === 0) out.err('CL2102', p, `the weights of the ${items.length} destinations total 0; give at least one destination a positive weight`)
 }
 

@@ -10,7 +10,7 @@ export function checkPolicyTargets(out: Out, spec: Obj, code: string): void {
   const sel = obj(spec.selector)
   if (sel) checkWorkloadSelector(out, '/spec/selector/matchLabels', sel.matchLabels ?? {}, {warnEmpty: true})
   if (has(spec, 'targetRef')) checkTargetRef(out, '/spec/targetRef', spec.targetRef, code)
-  list(spec.targetRefs).forEach((t, i) => checkTargetRef(out, at('/spec/targetRefs', i), t, code))
+  for (let i = 0, items = list(spec.targetRefs); i < items.length; i++) checkTargetRef(out, at('/spec/targetRefs', i), items[i], code)
 }
 
 function checkTargetRef(out: Out, p: string, v: unknown, code: string): void {

@@ -38,11 +38,12 @@ export function checkServerTls(out: Out, p: string, t: Obj): void {
     if (!usesSecret) {
       const certs = list(t.tlsCertificates)
       if (certs.length > 0) {
-        certs.forEach((c, i) => {
+        for (let i = 0, items = certs; i < items.length; i++) {
+          const c = items[i]
           const co = obj(c) ?? {}
           if (!hasStr(co, 'serverCertificate')) out.err('CL2301', at(p, 'tlsCertificates', i), `${mode} TLS requires a server certificate (serverCertificate)`)
           if (!hasStr(co, 'privateKey')) out.err('CL2301', at(p, 'tlsCertificates', i), `${mode} TLS requires a private key (privateKey)`)
-        })
+        }
       } else {
         if (!hasStr(t, 'serverCertificate')) out.err('CL2301', p, `${mode} TLS requires a server certificate: set credentialName (a Kubernetes secret) or serverCertificate`)
         if (!hasStr(t, 'privateKey')) out.err('CL2301', p, `${mode} TLS requires a private key: set credentialName (a Kubernetes secret) or privateKey`)
@@ -55,13 +56,14 @@ export function checkServerTls(out: Out, p: string, t: Obj): void {
     out.warn('CL2301', p, `${mode} TLS does not terminate TLS, so the certificate settings are ignored`)
   }
   const seen = new Set<string>()
-  list(t.cipherSuites).forEach((c, i) => {
-    if (typeof c !== 'string') return
+  for (let i = 0, items = list(t.cipherSuites); i < items.length; i++) {
+    const c = items[i]
+    if (typeof c !== 'string') continue
     const cp = at(p, 'cipherSuites', i)
     if (seen.has(c)) out.warn('CL2301', cp, `cipher suite ${q(c)} is listed more than once`)
     else if (!isCipherSuite(c)) out.warn('CL2301', cp, `${q(c)} is not a cipher suite Envoy knows; it is ignored`)
     seen.add(c)
-  })
+  }
   const minV = t.minProtocolVersion
   if ((minV === 'TLSV1_0' || minV === 'TLSV1_1') && !hasItems(t, 'cipherSuites')) {
     out.warn('CL2301', at(p, 'minProtocolVersion'), `minProtocolVersion ${String(minV)} is insecure without an explicit cipherSuites list`)

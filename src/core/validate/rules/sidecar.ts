@@ -15,17 +15,18 @@ export const sidecarRule = nativeRule('sidecar', ['Sidecar'], (spec, out, r) => 
     out.err('CL2500', '/spec', 'the Sidecar is empty; set ingress, egress, outboundTrafficPolicy or inboundConnectionPool')
   }
   const ports = new Set<number>()
-  ingress.forEach((iv, i) => {
+  for (let i = 0, items = ingress; i < items.length; i++) {
+    const iv = items[i]
     const ip = at('/spec/ingress', i)
     const l = obj(iv)
     if (!l) {
       if (iv === null) out.err('CL2500', ip, 'an ingress listener may not be null')
-      return
+      continue
     }
     const port = obj(l.port)
     if (!port) {
       out.err('CL2500', ip, 'an ingress listener needs a port')
-      return
+      continue
     }
     const bind = typeof l.bind === 'string' ? l.bind : ''
     if (bind.startsWith('unix://')) out.err('CL2500', at(ip, 'bind'), 'ingress listeners cannot bind to a unix domain socket')
@@ -59,18 +60,19 @@ export const sidecarRule = nativeRule('sidecar', ['Sidecar'], (spec, out, r) => 
         out.warn('CL2500', at(ip, 'connectionPool', 'http'), `HTTP connection pool settings on port ${String(port.number)} have no effect: its protocol is ${proto || 'unset'}, not HTTP; only the tcp settings apply`)
       }
     }
-  })
+  }
   const topPool = obj(spec.inboundConnectionPool)
   if (topPool) checkConnectionPoolSettings(out, '/spec/inboundConnectionPool', topPool)
   const egressPorts = new Set<number>()
   const uds = new Set<string>()
   let catchAll = false
-  egress.forEach((ev, i) => {
+  for (let i = 0, items = egress; i < items.length; i++) {
+    const ev = items[i]
     const ep = at('/spec/egress', i)
     const l = obj(ev)
     if (!l) {
       if (ev === null) out.err('CL2500', ep, 'an egress listener may not be null')
-      return
+      continue
     }
     const port = obj(l.port)
     if (!port) {
@@ -98,7 +100,7 @@ export const sidecarRule = nativeRule('sidecar', ['Sidecar'], (spec, out, r) => 
       checkListenerPort(out, at(ep, 'port'), port, false)
     }
     checkEgressHosts(out, at(ep, 'hosts'), l.hosts, r.namespace ?? 'default')
-  })
+  }
   checkOutboundPolicy(out, '/spec/outboundTrafficPolicy', spec.outboundTrafficPolicy)
 })
 
@@ -137,19 +139,20 @@ function checkEgressHosts(out: Out, p: string, v: unknown, namespace: string): v
     return
   }
   const byNs = new Map<string, Set<string>>()
-  hosts.forEach((h, i) => {
-    if (typeof h !== 'string') return
+  for (let i = 0, items = hosts; i < items.length; i++) {
+    const h = items[i]
+    if (typeof h !== 'string') continue
     const hp = at(p, i)
     const slash = h.indexOf('/')
     if (slash < 0) {
       out.err('CL2003', hp, `host ${q(h)} must have the form namespace/dnsName (e.g. "./*", "istio-system/*", "*/example.com")`)
-      return
+      continue
     }
     let ns = h.slice(0, slash)
     const host = h.slice(slash + 1)
     if (ns === '' || host === '') {
       out.err('CL2003', hp, `host ${q(h)}: both the namespace and the DNS name must be given`)
-      return
+      continue
     }
     const nsName = ns.startsWith('~') && ns.length > 1 ? ns.slice(1) : ns
     if (ns !== '*' && ns !== '.' && ns !== '~' && !isDnsLabel(nsName)) out.err('CL2003', hp, `host ${q(h)}: ${q(ns)} is not a valid namespace (use '*', '.', '~', a namespace name or ~namespace)`)
@@ -162,7 +165,7 @@ function checkEgressHosts(out: Out, p: string, v: unknown, namespace: string): v
     if (host !== '*' ? set.has(host) || set.has('*') : set.size > 0) out.warn('CL2010', hp, `egress host ${q(h)} duplicates another host of this listener`)
     set.add(host)
     byNs.set(ns, set)
-  })
+  }
   if (byNs.get('*')?.has('*') && byNs.size !== 1) out.warn('CL2010', p, '"*/*" already selects every host; the other hosts of this listener are redundant')
 }
 

@@ -14,12 +14,13 @@ export function checkTrafficPolicy(out: Out, p: string, v: unknown, namespace: s
   checkConnectionPool(out, at(p, 'connectionPool'), t.connectionPool)
   checkLoadBalancer(out, at(p, 'loadBalancer'), t.loadBalancer, has(t, 'outlierDetection'))
   checkClientTls(out, at(p, 'tls'), t.tls, namespace)
-  list(t.portLevelSettings).forEach((pl, i) => {
+  for (let i = 0, items = list(t.portLevelSettings); i < items.length; i++) {
+    const pl = items[i]
     const pp = at(p, 'portLevelSettings', i)
     const o = obj(pl)
     if (!o) {
       if (pl === null) out.err('CL2200', pp, 'a portLevelSettings entry may not be null')
-      return
+      continue
     }
     const port = obj(o.port)
     if (!port) out.err('CL2200', pp, 'a port-level policy needs a port')
@@ -31,7 +32,7 @@ export function checkTrafficPolicy(out: Out, p: string, v: unknown, namespace: s
     checkConnectionPool(out, at(pp, 'connectionPool'), o.connectionPool)
     checkLoadBalancer(out, at(pp, 'loadBalancer'), o.loadBalancer, has(o, 'outlierDetection'))
     checkClientTls(out, at(pp, 'tls'), o.tls, namespace)
-  })
+  }
   const tunnel = obj(t.tunnel)
   if (tunnel) {
     const tp = at(p, 'tunnel')
@@ -127,14 +128,15 @@ function checkLoadBalancer(out: Out, p: string, v: unknown, hasOutlier: boolean)
     if (cookie) {
       if (!hasStr(cookie, 'name')) out.err('CL2202', at(cp, 'httpCookie'), 'httpCookie needs a name')
       const seen = new Set<string>()
-      list(cookie.attributes).forEach((a, i) => {
+      for (let i = 0, items = list(cookie.attributes); i < items.length; i++) {
+        const a = items[i]
         const name = obj(a)?.name
-        if (typeof name !== 'string') return
+        if (typeof name !== 'string') continue
         const ap = at(cp, 'httpCookie', 'attributes', i, 'name')
         if (name === '') out.err('CL2202', ap, 'a cookie attribute needs a name')
         else if (seen.has(name)) out.err('CL2010', ap, `cookie attribute ${q(name)} is listed more than once`)
         seen.add(name)
-      })
+      }
     }
     const minRing = num(ch.minimumRingSize)
     if (minRing) {
@@ -168,15 +170,17 @@ function checkLocality(out: Out, p: string, v: unknown, hasOutlier: boolean): vo
   const failover = list(l.failover)
   if (distribute.length > 0 && failover.length > 0) out.err('CL2011', at(p, 'failover'), "distribute and failover cannot both be set")
   if (failover.length > 0) {
-    list(l.failoverPriority).forEach((lab, i) => {
+    for (let i = 0, items = list(l.failoverPriority); i < items.length; i++) {
+      const lab = items[i]
       if (typeof lab === 'string' && TOPOLOGY_LABELS.has(lab.split('=')[0]!)) out.err('CL2011', at(p, 'failoverPriority', i), `failoverPriority cannot use the topology label ${q(lab)} together with failover`)
-    })
+    }
     if (!hasOutlier) out.warn('CL2202', at(p, 'failover'), 'locality failover only works with outlierDetection; add an outlierDetection policy')
   }
   const froms: {loc: string; p: string}[] = []
-  distribute.forEach((d, i) => {
+  for (let i = 0, items = distribute; i < items.length; i++) {
+    const d = items[i]
     const o = obj(d)
-    if (!o) return
+    if (!o) continue
     const dp = at(p, 'distribute', i)
     if (typeof o.from === 'string') froms.push({loc: o.from, p: at(dp, 'from')})
     const to = obj(o.to)
@@ -190,18 +194,19 @@ function checkLocality(out: Out, p: string, v: unknown, hasOutlier: boolean): vo
     }
     if (total !== 100) out.err('CL2202', at(dp, 'to'), `the locality weights total ${total}; they must total 100`)
     checkLocalities(out, dests)
-  })
+  }
   checkLocalities(out, froms)
-  failover.forEach((f, i) => {
+  for (let i = 0, items = failover; i < items.length; i++) {
+    const f = items[i]
     const o = obj(f)
-    if (!o) return
+    if (!o) continue
     const fp = at(p, 'failover', i)
     const from = typeof o.from === 'string' ? o.from : ''
     const to = typeof o.to === 'string' ? o.to : ''
     if (from === to) out.err('CL2202', fp, 'a failover entry must name two different regions')
     if (from.includes('/') || to.includes('/')) out.err('CL2202', fp, "failover names regions only (no '/zone')")
     if (from.includes('*') || to.includes('*')) out.err('CL2202', fp, "failover regions cannot contain the '*' wildcard")
-  })
+  }
 }
 
 /** Localities are region[/zone[/subzone]] with at most one trailing '*'; they may not overlap. */

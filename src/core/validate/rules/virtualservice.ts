@@ -22,16 +22,17 @@ export const virtualServiceRule = nativeRule('virtualservice', ['VirtualService'
   }
   const rc: RouteContext = {delegate, gatewaySemantics, appliesToMesh}
   const http = list(spec.http)
-  http.forEach((h, i) => {
+  for (let i = 0, items = http; i < items.length; i++) {
+    const h = items[i]
     checkHttpRoute(out, at('/spec/http', i), h, rc)
     const ho = obj(h)
     if (ho && list(ho.match).length === 0 && i < http.length - 1) {
       out.warn('CL2109', at('/spec/http', i), `this route has no match, so it catches every request and the ${http.length - 1 - i} route(s) after it are never used`)
     }
-  })
+  }
   checkIneffectiveMatches(out, http)
-  list(spec.tcp).forEach((t, i) => checkTcpRoute(out, at('/spec/tcp', i), t, gatewaySemantics))
-  list(spec.tls).forEach((t, i) => checkTlsRoute(out, at('/spec/tls', i), t, hosts, gatewaySemantics))
+  for (let i = 0, items = list(spec.tcp); i < items.length; i++) checkTcpRoute(out, at('/spec/tcp', i), items[i], gatewaySemantics)
+  for (let i = 0, items = list(spec.tls); i < items.length; i++) checkTlsRoute(out, at('/spec/tls', i), items[i], hosts, gatewaySemantics)
   checkExportTo(out, '/spec/exportTo', spec.exportTo, namespaceOf(r.namespace))
 })
 
@@ -42,9 +43,10 @@ function checkL4Match(out: Out, p: string, m: unknown, gatewaySemantics: boolean
   }
   const o = obj(m)
   if (!o) return
-  list(o.destinationSubnets).forEach((s, i) => {
+  for (let i = 0, items = list(o.destinationSubnets); i < items.length; i++) {
+    const s = items[i]
     if (typeof s === 'string' && !isIPOrCidr(s)) out.err('CL2005', at(p, 'destinationSubnets', i), `${q(s)} is not an IP address or CIDR block`)
-  })
+  }
   if (has(o, 'port')) checkPort(out, at(p, 'port'), o.port)
   checkLabels(out, at(p, 'sourceLabels'), o.sourceLabels)
   checkGatewayNames(out, at(p, 'gateways'), o.gateways, gatewaySemantics)
@@ -57,7 +59,7 @@ function checkTcpRoute(out: Out, p: string, v: unknown, gatewaySemantics: boolea
     return
   }
   if (list(t.route).length === 0) out.err('CL2108', p, 'a tcp route needs at least one destination in route')
-  list(t.match).forEach((m, i) => checkL4Match(out, at(p, 'match', i), m, gatewaySemantics))
+  for (let i = 0, items = list(t.match); i < items.length; i++) checkL4Match(out, at(p, 'match', i), items[i], gatewaySemantics)
   checkRouteDestinations(out, at(p, 'route'), t.route, false)
 }
 
@@ -69,30 +71,32 @@ function checkTlsRoute(out: Out, p: string, v: unknown, hosts: readonly unknown[
   }
   const matches = list(t.match)
   if (matches.length === 0) out.err('CL2108', p, 'a tls route needs at least one match with sniHosts')
-  matches.forEach((m, i) => {
+  for (let i = 0, items = matches; i < items.length; i++) {
+    const m = items[i]
     const mp = at(p, 'match', i)
     const o = obj(m)
     if (!o) {
       if (m === null) out.err('CL2108', mp, 'a match entry may not be null')
-      return
+      continue
     }
     const snis = list(o.sniHosts)
     if (snis.length === 0) out.err('CL2108', mp, 'a tls match needs at least one sniHosts entry')
-    snis.forEach((s, j) => {
-      if (typeof s !== 'string') return
+    for (let j = 0, items = snis; j < items.length; j++) {
+      const s = items[j]
+      if (typeof s !== 'string') continue
       const sp = at(mp, 'sniHosts', j)
       const problem = wildcardDomainProblem(s)
       if (problem) {
         if (isIPAddr(s)) out.warn('CL2108', sp, `SNI host ${q(s)} is an IP address; clients do not send IP addresses as SNI`)
         else out.err('CL2003', sp, problem)
-        return
+        continue
       }
       if (!hosts.some((h) => typeof h === 'string' && hostSubsetOf(s, h))) {
         out.err('CL2108', sp, `SNI host ${q(s)} is not covered by any of the VirtualService hosts (${hosts.map(String).join(', ')})`)
       }
-    })
+    }
     checkL4Match(out, mp, m, gatewaySemantics)
-  })
+  }
   if (list(t.route).length === 0) out.err('CL2108', p, 'a tls route needs at least one destination in route')
   checkRouteDestinations(out, at(p, 'route'), t.route, false)
 }
@@ -108,25 +112,27 @@ function checkIneffectiveMatches(out: Out, http: readonly unknown[]): void {
   for (const h of http) total += list(obj(h)?.match).length
   if (total < 2) return
   const seen: {json: string; m: Record<string, unknown>; where: string}[] = []
-  http.forEach((h, i) => {
-    list(obj(h)?.match).forEach((mv, j) => {
+  for (let i = 0, items = http; i < items.length; i++) {
+    const h = items[i]
+    for (let j = 0, items = list(obj(h)?.match); j < items.length; j++) {
+      const mv = items[j]
       const m = obj(mv)
-      if (!m) return
+      if (!m) continue
       const json = canonical(m)
       const where = `http[${i}].match[${j}]`
       for (const e of seen) {
         if (e.json === json) {
           out.warn('CL2110', at('/spec/http', i, 'match', j), `this match is identical to ${e.where}, so it never takes effect`)
-          return
+          continue
         }
         if (covers(e.m, m)) {
           out.warn('CL2110', at('/spec/http', i, 'match', j), `this match is already covered by ${e.where} (its URI prefix and conditions), so it never takes effect`)
-          return
+          continue
         }
       }
       seen.push({json, m, where})
-    })
-  })
+    }
+  }
 }
 
 function canonical(v: unknown): string {
