@@ -1,8 +1,11 @@
 // `npm run bench` section for `cleat canary`: the overhead of one `step` (without bake and Prometheus
 // time) in GitOps and live mode, and the number of writes an abort makes.
+import {spawnSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {createKubeClient} from '../src/adapters/kube.js'
 import {abortCanary, startCanary, stepCanary, type CanaryContext, type StartOptions} from '../src/core/canary/controller.js'
 import {GitopsTarget} from '../src/core/canary/gitops-target.js'
@@ -106,6 +109,20 @@ export async function run(): Promise<BenchSection> {
     const before = file.writes()
     await abortCanary(ctx(file))
     const fileAbortWrites = file.writes() - before
+    // For reference: a whole `cleat canary step` process (Node start-up, oclif, module loading), when built.
+    const cliTimes: number[] = []
+    const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run.js')
+    if (existsSync(path.join(path.dirname(bin), '..', 'dist', 'commands', 'canary', 'step.js'))) {
+      const cf = path.join(dir, 'cli.yaml')
+      await writeFile(cf, REVIEWS_FILE)
+      await startCanary(ctx(new GitopsTarget({file: cf})), OPTS)
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now()
+        const r = spawnSync(process.execPath, [bin, 'canary', 'step', '-f', cf], {encoding: 'utf8'})
+        cliTimes.push(performance.now() - t0)
+        if (r.status !== 0) break
+      }
+    }
     const row = (name: string, xs: number[]) => ({
       name,
       value: `median ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms (n=${xs.length})`,
@@ -117,6 +134,9 @@ export async function run(): Promise<BenchSection> {
       rows: [
         row('one `step` overhead, GitOps file (lock write + shift or judge write)', gitopsTimes),
         row('one `step` overhead, live mode (API test server over HTTPS, Lease + JSON Patch)', liveTimes),
+        ...(cliTimes.length
+          ? [{name: 'whole `cleat canary step` process, GitOps file (for reference: mostly Node and oclif start-up)', value: `median ${pct(cliTimes, 50).toFixed(0)} ms (n=${cliTimes.length})`}]
+          : []),
         {name: 'writes made by `abort`, live mode (all API writes)', value: String(liveAbortWrites), goal: '= 1', met: liveAbortWrites === 1},
         {name: 'writes made by `abort`, GitOps file', value: String(fileAbortWrites), goal: '= 1', met: fileAbortWrites === 1},
       ],

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {hostname, homedir, userInfo} from 'node:os'
 import path from 'node:path'
 import {Flags} from '@oclif/core'
-import {createKubeClient, resolveKubeconfigPath} from '../adapters/kube.js'
+import type {KubeClient} from '../adapters/kube.js'
 import {PrometheusClient, splitCredentials} from '../adapters/prometheus.js'
 import {readAnalysisFile} from '../core/canary/analysis-file.js'
 import {runCheckCommand} from '../core/canary/check-command.js'
@@ -83,7 +83,9 @@ function num(f: Bag, k: string): number | undefined {
 }
 
 /** A Kubernetes client from --kubeconfig / $KUBECONFIG / ~/.kube/config and --context; a bad file or context is a usage error. */
-function kubeClient(f: Bag): ReturnType<typeof createKubeClient> {
+async function kubeClient(f: Bag): Promise<KubeClient> {
+  // Loaded on demand: the Kubernetes client takes longer to load than a whole GitOps step.
+  const {createKubeClient, resolveKubeconfigPath} = await import('../adapters/kube.js')
   const kubeconfigPath = str(f, 'kubeconfig') ?? resolveKubeconfigPath(process.env.KUBECONFIG, homedir(), path.delimiter)
   try {
     return createKubeClient({kubeconfigPath, context: str(f, 'context')})
@@ -93,7 +95,7 @@ function kubeClient(f: Bag): ReturnType<typeof createKubeClient> {
 }
 
 /** Build the target from -f / --virtual-service. */
-export function targetFromFlags(f: Bag, now: () => number): CanaryTarget {
+export async function targetFromFlags(f: Bag, now: () => number): Promise<CanaryTarget> {
   const file = str(f, 'file')
   const vsRef = str(f, 'virtual-service')
   const [ns, name] = vsRef?.includes('/') ? (vsRef.split('/', 2) as [string, string]) : [undefined, vsRef]
@@ -102,7 +104,7 @@ export function targetFromFlags(f: Bag, now: () => number): CanaryTarget {
     return new GitopsTarget({file: path.resolve(file), name, namespace: ns, destinationRuleFiles: drs.map((d) => path.resolve(d))})
   }
   if (!vsRef) throw new UsageError('say which VirtualService: -f FILE (GitOps mode) or --virtual-service NAMESPACE/NAME (live mode)')
-  const client = kubeClient(f)
+  const client = await kubeClient(f)
   return new LiveTarget(client, {namespace: ns ?? client.defaultNamespace, name: name!, version: str(f, 'istio-version'), now})
 }
 
@@ -113,7 +115,7 @@ export function targetFromFlags(f: Bag, now: () => number): CanaryTarget {
 export async function clusterTargetFromFlags(f: Bag, file: CanaryTarget, now: () => number): Promise<CanaryTarget | null> {
   if (file.mode !== 'gitops' || (!str(f, 'context') && !str(f, 'kubeconfig'))) return null
   const snap = await file.read()
-  const client = kubeClient(f)
+  const client = await kubeClient(f)
   return new LiveTarget(client, {namespace: snap.namespace, name: snap.name, version: str(f, 'istio-version'), now})
 }
 

@@ -12,7 +12,7 @@ export default class CanaryAbort extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryAbort)
-    const ctx = await contextFromFlags(flags, targetFromFlags(flags, Date.now))
+    const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now))
     emitOutcome(await abortCanary(ctx), flags)
   }
 }

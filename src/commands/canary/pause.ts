@@ -12,7 +12,7 @@ export default class CanaryPause extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryPause)
-    const ctx = await contextFromFlags(flags, targetFromFlags(flags, Date.now))
+    const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now))
     emitOutcome(await pauseCanary(ctx), flags)
   }
 }

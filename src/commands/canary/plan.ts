@@ -16,7 +16,7 @@ export default class CanaryPlan extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryPlan)
-    const target = targetFromFlags(flags, Date.now)
+    const target = await targetFromFlags(flags, Date.now)
     const opts = await startOptionsFromFlags(flags)
     const p = await planCanary({target}, opts)
     const a = opts.analysis

@@ -13,7 +13,7 @@ export default class CanaryPromote extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryPromote)
-    const ctx = await contextFromFlags(flags, targetFromFlags(flags, Date.now))
+    const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now))
     emitOutcome(await promoteCanary(ctx, {full: flags.full}), flags)
   }
 }

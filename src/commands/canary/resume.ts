@@ -26,7 +26,7 @@ export default class CanaryResume extends BaseCommand {
     const {flags} = await this.parse(CanaryResume)
     const {signal, dispose} = interruptSignal()
     try {
-      const ctx = await contextFromFlags(flags, targetFromFlags(flags, Date.now), signal)
+      const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now), signal)
       emitOutcome(await resumeCanary(ctx, {onInterrupt: onInterruptPolicy(flags)}), flags)
     } finally {
       dispose()

@@ -30,7 +30,7 @@ export default class CanaryRun extends BaseCommand {
     const {flags} = await this.parse(CanaryRun)
     const {signal, dispose} = interruptSignal()
     try {
-      const ctx = await contextFromFlags(flags, targetFromFlags(flags, Date.now), signal)
+      const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now), signal)
       const wantsStart = flags.stable !== undefined || flags['stable-host'] !== undefined
       const start = wantsStart ? await startOptionsFromFlags(flags) : undefined
       emitOutcome(await runCanary(ctx, {start, onInterrupt: onInterruptPolicy(flags)}), flags)

@@ -16,7 +16,7 @@ export default class CanaryStart extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryStart)
-    const ctx = await contextFromFlags(flags, targetFromFlags(flags, Date.now))
+    const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now))
     emitOutcome(await startCanary(ctx, await startOptionsFromFlags(flags)), flags)
   }
 }

@@ -31,7 +31,7 @@ export default class CanaryStatus extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryStatus)
-    const target = targetFromFlags(flags, Date.now)
+    const target = await targetFromFlags(flags, Date.now)
     const cluster = (await clusterTargetFromFlags(flags, target, Date.now)) ?? undefined
     const interval = parseDuration(flags.interval, 'interval') * 1000
     const deadline = flags.timeout ? Date.now() + parseDuration(flags.timeout, 'timeout') * 1000 : Infinity
