@@ -87,7 +87,7 @@ function toCel(v: unknown): unknown {
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return v
   const o = v as Record<string, unknown>
-  for (const k of Object.keys(o)) {
+  for (const k in o) {
     if (o[k] === null) {
       const copy: Record<string, unknown> = {}
       for (const [key, x] of Object.entries(o)) if (x !== null) copy[key] = x
@@ -221,7 +221,8 @@ export class CelRuleSet {
 function walk(node: unknown, t: Trie, w: Walk): void {
   if (t.rules.length > 0) runRules(node, t.rules, w)
   if (t.children.length === 0 || typeof node !== 'object' || node === null) return
-  for (const {seg, t: child} of t.children) {
+  for (let c = 0; c < t.children.length; c++) {
+    const {seg, t: child} = t.children[c]!
     if (seg === '*') {
       if (!Array.isArray(node)) continue
       for (let j = 0; j < node.length; j++) step(node[j], j, child, w)
@@ -240,16 +241,23 @@ function step(v: unknown, key: string | number, t: Trie, w: Walk): void {
 }
 
 function runRules(node: unknown, rules: readonly CompiledRule[], w: Walk): void {
-  const self = toCel(node)
   // CEL is pure: a rule's verdict on a scalar (a duration string, a port number), or on an object
-  // for a rule that only reads a few scalar fields of it, can be reused.
-  const scalar = typeof self !== 'object' || self === null
-  const plain = !scalar && !Array.isArray(self)
+  // for a rule that only reads a few scalar fields of it, can be reused. Keys come from the raw node;
+  // the node is converted to a CEL value only when a rule has to be evaluated.
+  const scalar = typeof node !== 'object' || node === null
+  const plain = !scalar && !Array.isArray(node)
   let mapKey: string | undefined
-  for (const r of rules) {
-    const key = scalar ? self : plain ? (r.fields ? fieldKey(self as Record<string, unknown>, r.fields) : (mapKey ??= smallMapKey(self as Record<string, unknown>))) : undefined
+  let self: unknown
+  let converted = false
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!
+    const key = scalar ? node : plain ? (r.fields ? fieldKey(node as Record<string, unknown>, r.fields) : (mapKey ??= smallMapKey(node as Record<string, unknown>))) : undefined
     let verdict = key === undefined ? undefined : r.memo.get(key)
     if (verdict === undefined) {
+      if (!converted) {
+        self = toCel(node)
+        converted = true
+      }
       verdict = evaluateRule(r.rule, self)
       if (key !== undefined) {
         if (r.memo.size >= MEMO_LIMIT) r.memo.clear()
