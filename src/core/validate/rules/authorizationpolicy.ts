@@ -2,11 +2,31 @@ import {isIPOrCidr} from './common.js'
 import {checkPolicyTargets} from './policy-target.js'
 import {at, has, list, nativeRule, obj, q, type Obj, type Out} from './util.js'
 
-const SOURCE_FIELDS = ['principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals', 'namespaces', 'notNamespaces', 'ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks', 'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains'] as const
-const OPERATION_FIELDS = ['hosts', 'notHosts', 'ports', 'notPorts', 'methods', 'notMethods', 'paths', 'notPaths'] as const
-const IDENTITY_FIELDS = ['principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts'] as const
-const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'] as const
-const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const
+/** What each source/operation list field is, so every object is read once, key by key. */
+const enum F {
+  Plain = 0,
+  Ip = 1,
+  ServiceAccount = 2,
+  TrustDomain = 4,
+  Identity = 8,
+  HttpOnly = 16,
+  PrincipalOrNamespace = 32,
+  Port = 64,
+  Path = 128,
+}
+
+const SOURCE_FIELDS: ReadonlyMap<string, number> = new Map([
+  ['principals', F.Identity | F.PrincipalOrNamespace], ['notPrincipals', F.Identity | F.PrincipalOrNamespace],
+  ['requestPrincipals', F.Identity | F.HttpOnly], ['notRequestPrincipals', F.Identity | F.HttpOnly],
+  ['namespaces', F.Identity | F.PrincipalOrNamespace], ['notNamespaces', F.Identity | F.PrincipalOrNamespace],
+  ['ipBlocks', F.Ip], ['notIpBlocks', F.Ip], ['remoteIpBlocks', F.Ip], ['notRemoteIpBlocks', F.Ip],
+  ['serviceAccounts', F.Identity | F.ServiceAccount], ['notServiceAccounts', F.Identity | F.ServiceAccount],
+  ['trustDomains', F.TrustDomain], ['notTrustDomains', F.TrustDomain],
+])
+const OPERATION_FIELDS: ReadonlyMap<string, number> = new Map([
+  ['hosts', F.HttpOnly], ['notHosts', F.HttpOnly], ['methods', F.HttpOnly], ['notMethods', F.HttpOnly],
+  ['paths', F.HttpOnly | F.Path], ['notPaths', F.HttpOnly | F.Path], ['ports', F.Port], ['notPorts', F.Port],
+])
 
 const PLAIN_KEYS = new Set(['source.ip', 'remote.ip', 'source.namespace', 'source.principal', 'source.serviceAccount', 'request.auth.principal', 'request.auth.audiences', 'request.auth.presenter', 'destination.ip', 'destination.port', 'connection.sni'])
 const REMOVED_KEYS = ['destination.namespace', 'destination.labels', 'destination.name', 'destination.user', 'source.user']
@@ -52,36 +72,17 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
     const src = obj(f.source)
     if (!src) continue
     const sp = at(fp, 'source')
-    if (!SOURCE_FIELDS.some((k) => list(src[k]).length > 0)) out.err('CL2701', sp, 'source is empty; set principals, namespaces, ipBlocks, requestPrincipals or another field')
-    for (const k of SOURCE_FIELDS) checkNonEmptyValues(out, sp, src, k)
-    for (const k of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const) {
-      for (let n = 0, items = list(src[k]); n < items.length; n++) {
-        const ip = items[n]
-        if (typeof ip === 'string' && ip !== '' && !isIPOrCidr(ip)) out.err('CL2701', at(sp, k, n), `${q(ip)} is not an IP address or CIDR block`)
-      }
+    const seen = checkFields(out, sp, src, SOURCE_FIELDS)
+    if (seen === 0) out.err('CL2701', sp, 'source is empty; set principals, namespaces, ipBlocks, requestPrincipals or another field')
+    if (seen & F.ServiceAccount && seen & F.PrincipalOrNamespace) {
+      const others = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces'].filter((k) => list(src[k]).length > 0)
+      out.err('CL2701', sp, `serviceAccounts cannot be combined with ${others.join(', ')} in the same source; use a separate from entry`)
     }
-    const hasSa = list(src.serviceAccounts).length > 0 || list(src.notServiceAccounts).length > 0
-    const others = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces'].filter((k) => list(src[k]).length > 0)
-    if (hasSa && others.length > 0) out.err('CL2701', sp, `serviceAccounts cannot be combined with ${others.join(', ')} in the same source; use a separate from entry`)
-    for (const k of ['serviceAccounts', 'notServiceAccounts'] as const) {
-      for (let n = 0, items = list(src[k]); n < items.length; n++) {
-        const sa = items[n]
-        if (typeof sa !== 'string' || sa === '') continue
-        if (sa.includes('*')) out.err('CL2701', at(sp, k, n), `service account ${q(sa)} cannot use wildcards`)
-        else if (sa.split('/').length > 2 || sa.startsWith('/') || sa.endsWith('/')) out.err('CL2701', at(sp, k, n), `service account ${q(sa)} must be "name" or "namespace/name"`)
-      }
+    if (action === 'CUSTOM' && seen & F.Identity) {
+      const identity = [...SOURCE_FIELDS].filter(([k, f]) => f & F.Identity && list(src[k]).length > 0).map(([k]) => k)
+      out.err('CL2701', sp, `action CUSTOM does not support identity fields (${identity.join(', ')}); the external authorizer sees no verified identity`)
     }
-    for (const k of ['trustDomains', 'notTrustDomains'] as const) {
-      for (let n = 0, items = list(src[k]); n < items.length; n++) {
-        const td = items[n]
-        if (typeof td === 'string' && td.includes('/')) out.err('CL2701', at(sp, k, n), `trust domain ${q(td)} cannot contain '/'`)
-      }
-    }
-    if (action === 'CUSTOM') {
-      const identity = IDENTITY_FIELDS.filter((k) => list(src[k]).length > 0)
-      if (identity.length > 0) out.err('CL2701', sp, `action CUSTOM does not support identity fields (${identity.join(', ')}); the external authorizer sees no verified identity`)
-    }
-    if (HTTP_ONLY_SOURCE.some((k) => list(src[k]).length > 0)) httpOnly = true
+    if (seen & F.HttpOnly) httpOnly = true
   }
   if (Array.isArray(rule.to) && rule.to.length === 0) out.err('CL2701', at(rp, 'to'), 'to is an empty list; remove it or add an operation')
   for (let j = 0, items = list(rule.to); j < items.length; j++) {
@@ -95,24 +96,10 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
     const op = obj(t.operation)
     if (!op) continue
     const opp = at(tp, 'operation')
-    if (!OPERATION_FIELDS.some((k) => list(op[k]).length > 0)) out.err('CL2701', opp, 'operation is empty; set hosts, ports, methods or paths')
-    for (const k of OPERATION_FIELDS) checkNonEmptyValues(out, opp, op, k)
-    for (const k of ['ports', 'notPorts'] as const) {
-      for (let n = 0, items = list(op[k]); n < items.length; n++) {
-        const port = items[n]
-        if (typeof port === 'string' && port !== '' && !validPortString(port)) out.err('CL2701', at(opp, k, n), `${q(port)} is not a port number (0..65535)`)
-      }
-      if (list(op[k]).length > 0) hasPorts = true
-    }
-    for (const k of ['paths', 'notPaths'] as const) {
-      for (let n = 0, items = list(op[k]); n < items.length; n++) {
-        const path = items[n]
-        if (typeof path !== 'string') continue
-        const problem = pathTemplateProblem(path)
-        if (problem) out.err('CL2701', at(opp, k, n), problem)
-      }
-    }
-    if (HTTP_ONLY_OPERATION.some((k) => list(op[k]).length > 0)) httpOnly = true
+    const seen = checkFields(out, opp, op, OPERATION_FIELDS)
+    if (seen === 0) out.err('CL2701', opp, 'operation is empty; set hosts, ports, methods or paths')
+    if (seen & F.Port) hasPorts = true
+    if (seen & F.HttpOnly) httpOnly = true
   }
   for (let j = 0, items = list(rule.when); j < items.length; j++) {
     const cv = items[j]
@@ -148,9 +135,34 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
   }
 }
 
-function checkNonEmptyValues(out: Out, base: string, o: Obj, what: string): void {
-  const items = list(o[what])
-  for (let i = 0; i < items.length; i++) if (items[i] === '') out.err('CL2701', at(base, what, i), `${what} contains an empty string`)
+/**
+ * Check the non-empty list fields of a source or operation in one pass over its keys: no empty strings,
+ * and the format each kind of field needs. Returns the union of the flags of the fields that are set.
+ */
+function checkFields(out: Out, base: string, o: Obj, fields: ReadonlyMap<string, number>): number {
+  let seen = 0
+  for (const k in o) {
+    const flags = fields.get(k)
+    const items = list(o[k])
+    if (flags === undefined || items.length === 0) continue
+    seen |= flags | 0x1000
+    for (let n = 0; n < items.length; n++) {
+      const v = items[n]
+      if (typeof v !== 'string') continue
+      if (v === '') out.err('CL2701', at(base, k, n), `${k} contains an empty string`)
+      else if (flags & F.Ip && !isIPOrCidr(v)) out.err('CL2701', at(base, k, n), `${q(v)} is not an IP address or CIDR block`)
+      else if (flags & F.Port && !validPortString(v)) out.err('CL2701', at(base, k, n), `${q(v)} is not a port number (0..65535)`)
+      else if (flags & F.TrustDomain && v.includes('/')) out.err('CL2701', at(base, k, n), `trust domain ${q(v)} cannot contain '/'`)
+      else if (flags & F.ServiceAccount) {
+        if (v.includes('*')) out.err('CL2701', at(base, k, n), `service account ${q(v)} cannot use wildcards`)
+        else if (v.split('/').length > 2 || v.startsWith('/') || v.endsWith('/')) out.err('CL2701', at(base, k, n), `service account ${q(v)} must be "name" or "namespace/name"`)
+      } else if (flags & F.Path) {
+        const problem = pathTemplateProblem(v)
+        if (problem) out.err('CL2701', at(base, k, n), problem)
+      }
+    }
+  }
+  return seen
 }
 
 function validPortString(s: string): boolean {
