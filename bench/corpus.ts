@@ -16,132 +16,138 @@ function rng(seed: number): () => number {
 }
 
 const NAMESPACES = ['shop', 'payments', 'catalog', 'search', 'identity', 'checkout', 'shipping', 'ads']
-const APPS = ['frontend', 'orders', 'cart', 'reviews', 'ratings', 'details', 'inventory', 'pricing', 'users', 'auth', 'mailer', 'recommend']
 
-/** `count` Istio resources across the 10 kinds (plus one Service and Deployment per app and namespace). */
+/**
+ * `count` Istio resources across the 10 kinds, in a consistent mesh: the i-th resource belongs to
+ * service svc-⌊i/10⌋ (so every service gets one resource of each kind), and the Services, Deployments
+ * (v1 and v2) and the ingress gateway they refer to are generated too, so a clean corpus validates clean.
+ */
 export function generateCorpus(count: number, seed = 42): Obj[] {
   const r = rng(seed)
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!
-  const out: Obj[] = []
-  for (const ns of NAMESPACES) {
-    for (const app of APPS) {
-      out.push({apiVersion: 'v1', kind: 'Service', metadata: {name: app, namespace: ns, labels: {app}}, spec: {selector: {app}, ports: [{name: 'http', port: 8080, targetPort: 8080}]}})
-      for (const v of ['v1', 'v2']) {
-        out.push({
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: {name: `${app}-${v}`, namespace: ns},
-          spec: {
-            selector: {matchLabels: {app, version: v}},
-            template: {metadata: {labels: {app, version: v}}, spec: {serviceAccountName: app, containers: [{name: app, image: `registry.example.com/${app}:${v}`, ports: [{containerPort: 8080}]}]}},
-          },
-        })
-      }
+  const services = Math.ceil(count / 10)
+  const svc = (k: number) => ({name: `svc-${k}`, ns: NAMESPACES[k % NAMESPACES.length]!})
+  const out: Obj[] = [
+    {apiVersion: 'v1', kind: 'Service', metadata: {name: 'istio-ingressgateway', namespace: 'istio-system'}, spec: {selector: {istio: 'ingressgateway'}, ports: [{name: 'http2', port: 80}, {name: 'https', port: 443}]}},
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {name: 'istio-ingressgateway', namespace: 'istio-system'},
+      spec: {selector: {matchLabels: {istio: 'ingressgateway'}}, template: {metadata: {labels: {istio: 'ingressgateway'}}, spec: {serviceAccountName: 'istio-ingressgateway', containers: [{name: 'istio-proxy', image: 'istio/proxyv2'}]}}},
+    },
+  ]
+  for (let k = 0; k < services; k++) {
+    const {name, ns} = svc(k)
+    out.push({apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: ns, labels: {app: name}}, spec: {selector: {app: name}, ports: [{name: 'http', port: 8080, targetPort: 8080}]}})
+    for (const v of ['v1', 'v2']) {
+      out.push({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {name: `${name}-${v}`, namespace: ns},
+        spec: {
+          selector: {matchLabels: {app: name, version: v}},
+          template: {metadata: {labels: {app: name, version: v}}, spec: {serviceAccountName: name, containers: [{name, image: `registry.example.com/${name}:${v}`, ports: [{containerPort: 8080}]}]}},
+        },
+      })
     }
   }
-  const makers: ((i: number) => Obj)[] = [
-    (i) => {
-      const ns = pick(NAMESPACES)
-      const app = pick(APPS)
-      const w = 10 * Math.floor(r() * 10)
+  const makers: ((i: number, name: string, ns: string) => Obj)[] = [
+    (_i, name, ns) => {
+      const w = 10 * Math.floor(r() * 11)
       return {
         apiVersion: 'networking.istio.io/v1',
         kind: 'VirtualService',
-        metadata: {name: `${app}-vs-${i}`, namespace: ns},
+        metadata: {name, namespace: ns},
         spec: {
-          hosts: [app],
+          hosts: [name],
           http: [
             {
               name: 'api',
               match: [{uri: {prefix: '/api/'}, headers: {'x-canary': {exact: 'true'}}}],
-              route: [{destination: {host: app, subset: 'v2', port: {number: 8080}}}],
+              route: [{destination: {host: name, subset: 'v2', port: {number: 8080}}}],
               timeout: '5s',
               retries: {attempts: 3, perTryTimeout: '2s', retryOn: '5xx,reset'},
             },
             {
               name: 'default',
               route: [
-                {destination: {host: app, subset: 'v1'}, weight: 100 - w},
-                {destination: {host: app, subset: 'v2'}, weight: w},
+                {destination: {host: name, subset: 'v1'}, weight: 100 - w},
+                {destination: {host: name, subset: 'v2'}, weight: w},
               ],
             },
           ],
         },
       }
     },
-    (i) => {
-      const app = pick(APPS)
-      return {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'DestinationRule',
-        metadata: {name: `${app}-dr-${i}`, namespace: pick(NAMESPACES)},
-        spec: {
-          host: app,
-          trafficPolicy: {
-            tls: {mode: 'ISTIO_MUTUAL'},
-            connectionPool: {tcp: {maxConnections: 100}, http: {http1MaxPendingRequests: 50, maxRequestsPerConnection: 10}},
-            outlierDetection: {consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s'},
-            loadBalancer: {simple: 'LEAST_REQUEST'},
-          },
-          subsets: [
-            {name: 'v1', labels: {version: 'v1'}},
-            {name: 'v2', labels: {version: 'v2'}, trafficPolicy: {loadBalancer: {simple: 'ROUND_ROBIN'}}},
-          ],
-        },
-      }
-    },
-    (i) => ({
+    (_i, name, ns) => ({
       apiVersion: 'networking.istio.io/v1',
-      kind: 'Gateway',
-      metadata: {name: `gw-${i}`, namespace: pick(NAMESPACES)},
+      kind: 'DestinationRule',
+      metadata: {name, namespace: ns},
       spec: {
-        selector: {istio: 'ingressgateway'},
-        servers: [
-          {port: {number: 443, name: 'https', protocol: 'HTTPS'}, hosts: [`app${i}.example.com`], tls: {mode: 'SIMPLE', credentialName: `cert-${i}`}},
-          {port: {number: 80, name: 'http', protocol: 'HTTP'}, hosts: [`app${i}.example.com`], tls: {httpsRedirect: true}},
+        host: name,
+        trafficPolicy: {
+          tls: {mode: 'ISTIO_MUTUAL'},
+          connectionPool: {tcp: {maxConnections: 100}, http: {http1MaxPendingRequests: 50, maxRequestsPerConnection: 10}},
+          outlierDetection: {consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s'},
+          loadBalancer: {simple: 'LEAST_REQUEST'},
+        },
+        subsets: [
+          {name: 'v1', labels: {version: 'v1'}},
+          {name: 'v2', labels: {version: 'v2'}, trafficPolicy: {loadBalancer: {simple: 'ROUND_ROBIN'}}},
         ],
       },
     }),
-    (i) => ({
+    (_i, name, ns) => ({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'Gateway',
+      metadata: {name: `${name}-gateway`, namespace: ns},
+      spec: {
+        selector: {istio: 'ingressgateway'},
+        servers: [
+          {port: {number: 443, name: 'https', protocol: 'HTTPS'}, hosts: [`${name}.example.com`], tls: {mode: 'SIMPLE', credentialName: `${name}-cert`}},
+          {port: {number: 80, name: 'http', protocol: 'HTTP'}, hosts: [`${name}.example.com`], tls: {httpsRedirect: true}},
+        ],
+      },
+    }),
+    (_i, name, ns) => ({
       apiVersion: 'networking.istio.io/v1',
       kind: 'ServiceEntry',
-      metadata: {name: `ext-${i}`, namespace: pick(NAMESPACES)},
-      spec: {hosts: [`api${i}.partner.example.org`], location: 'MESH_EXTERNAL', resolution: 'DNS', ports: [{number: 443, name: 'https', protocol: 'TLS'}]},
+      metadata: {name: `${name}-partner`, namespace: ns},
+      spec: {hosts: [`${name}.partner.example.org`], location: 'MESH_EXTERNAL', resolution: 'DNS', ports: [{number: 443, name: 'https', protocol: 'TLS'}]},
     }),
-    (i) => ({
+    (_i, name, ns) => ({
       apiVersion: 'networking.istio.io/v1',
       kind: 'Sidecar',
-      metadata: {name: `sidecar-${i}`, namespace: pick(NAMESPACES)},
-      spec: {workloadSelector: {labels: {app: pick(APPS)}}, egress: [{hosts: ['./*', 'istio-system/*']}], outboundTrafficPolicy: {mode: 'REGISTRY_ONLY'}},
+      metadata: {name, namespace: ns},
+      spec: {workloadSelector: {labels: {app: name}}, egress: [{hosts: ['./*', 'istio-system/*']}], outboundTrafficPolicy: {mode: 'REGISTRY_ONLY'}},
     }),
-    (i) => ({
+    (i, name, ns) => ({
       apiVersion: 'networking.istio.io/v1',
       kind: 'WorkloadEntry',
-      metadata: {name: `vm-${i}`, namespace: pick(NAMESPACES)},
-      spec: {address: `10.${i % 200}.${(i >> 8) % 250}.${(i % 250) + 1}`, labels: {app: pick(APPS), version: 'v1'}, serviceAccount: pick(APPS), ports: {http: 8080}},
+      metadata: {name: `${name}-vm`, namespace: ns},
+      spec: {address: `10.${(i >> 16) % 250}.${(i >> 8) % 250}.${(i % 250) + 1}`, labels: {app: name, version: 'v1', 'cleat.dev/vm': 'true'}, serviceAccount: name, ports: {http: 8080}},
     }),
-    (i) => ({
+    (_i, name, ns) => ({
       apiVersion: 'networking.istio.io/v1',
       kind: 'WorkloadGroup',
-      metadata: {name: `vmgroup-${i}`, namespace: pick(NAMESPACES)},
+      metadata: {name: `${name}-vms`, namespace: ns},
       spec: {
-        metadata: {labels: {app: pick(APPS)}},
-        template: {serviceAccount: pick(APPS), ports: {http: 8080}},
+        metadata: {labels: {app: name, version: 'v1'}},
+        template: {serviceAccount: name, ports: {http: 8080}},
         probe: {periodSeconds: 5, initialDelaySeconds: 1, httpGet: {path: '/ready', port: 8080}},
       },
     }),
-    (i) => {
-      const ns = pick(NAMESPACES)
+    (i, name, ns) => {
+      const caller = svc((Math.floor(i / 10) + NAMESPACES.length) % services).name
       return {
         apiVersion: 'security.istio.io/v1',
         kind: 'AuthorizationPolicy',
-        metadata: {name: `allow-${i}`, namespace: ns},
+        metadata: {name, namespace: ns},
         spec: {
-          selector: {matchLabels: {app: pick(APPS)}},
+          selector: {matchLabels: {app: name}},
           action: 'ALLOW',
           rules: [
             {
-              from: [{source: {principals: [`cluster.local/ns/${ns}/sa/${pick(APPS)}`]}}],
+              from: [{source: {principals: [`cluster.local/ns/${ns}/sa/${caller}`]}}],
               to: [{operation: {methods: ['GET', 'POST'], paths: ['/api/*']}}],
               when: [{key: 'request.headers[x-tenant]', values: ['acme']}],
             },
@@ -149,20 +155,23 @@ export function generateCorpus(count: number, seed = 42): Obj[] {
         },
       }
     },
-    (i) => ({
+    (_i, name, ns) => ({
       apiVersion: 'security.istio.io/v1',
       kind: 'PeerAuthentication',
-      metadata: {name: `mtls-${i}`, namespace: pick(NAMESPACES)},
-      spec: {selector: {matchLabels: {app: pick(APPS)}}, mtls: {mode: 'STRICT'}, portLevelMtls: {'9090': {mode: 'PERMISSIVE'}}},
+      metadata: {name, namespace: ns},
+      spec: {selector: {matchLabels: {app: name}}, mtls: {mode: 'STRICT'}, portLevelMtls: {'8080': {mode: 'STRICT'}}},
     }),
-    (i) => ({
+    (_i, name, ns) => ({
       apiVersion: 'security.istio.io/v1',
       kind: 'RequestAuthentication',
-      metadata: {name: `jwt-${i}`, namespace: pick(NAMESPACES)},
-      spec: {selector: {matchLabels: {app: pick(APPS)}}, jwtRules: [{issuer: 'https://issuer.example.com', jwksUri: 'https://issuer.example.com/.well-known/jwks.json', forwardOriginalToken: true}]},
+      metadata: {name, namespace: ns},
+      spec: {selector: {matchLabels: {app: name}}, jwtRules: [{issuer: 'https://issuer.example.com', jwksUri: 'https://issuer.example.com/.well-known/jwks.json', forwardOriginalToken: true}]},
     }),
   ]
-  for (let i = 0; i < count; i++) out.push(makers[i % makers.length]!(i))
+  for (let i = 0; i < count; i++) {
+    const {name, ns} = svc(Math.floor(i / 10))
+    out.push(makers[i % makers.length]!(i, name, ns))
+  }
   return out
 }
 
