@@ -39,6 +39,10 @@ function show(ds: readonly Diagnostic[]): string {
 export function checkCases(kind: string, cases: readonly Case[]): void {
   for (const c of cases) {
     const ds = findings(kind, c.spec, c.metadata)
+    // A rule does not repeat what the schema already reports at the same field.
+    const schemaPaths = new Set(ds.filter((d) => d.code.startsWith('CL1')).map((d) => d.path))
+    const repeated = ds.filter((d) => d.code.startsWith('CL2') && schemaPaths.has(d.path))
+    assert.deepEqual(repeated.map((d) => `${d.code} ${d.path}`), [], `${kind} "${c.name}": a rule repeats a schema finding`)
     if (c.expect.length === 0) {
       const bad = ds.filter((d) => d.severity !== 'info')
       assert.deepEqual(bad.map((d) => `${d.code} ${d.path}`), [], `${kind} "${c.name}" should be clean; got:\n  ${show(bad)}`)

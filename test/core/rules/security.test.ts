@@ -44,7 +44,7 @@ const raCases: Case[] = [
   {name: 'jwksUri with ftp (CEL)', spec: {...sel, jwtRules: [{issuer: 'x', jwksUri: 'ftp://id.example.com/jwks'}]}, expect: [{code: 'CL2000', path: '/spec/jwtRules/0/jwksUri'}]},
   {name: 'jwks not JSON', spec: {...sel, jwtRules: [{issuer: 'x', jwks: '{not json'}]}, expect: [{code: 'CL2900', path: '/spec/jwtRules/0/jwks'}]},
   {name: 'jwks with a private key warns', spec: {...sel, jwtRules: [{issuer: 'x', jwks: JSON.stringify({keys: [{kty: 'RSA', n: 'AQAB', e: 'AQAB', d: 'secret'}]})}]}, expect: [{code: 'CL2900', path: '/spec/jwtRules/0/jwks', severity: 'warning'}]},
-  {name: 'fromHeaders without a name', spec: {...sel, jwtRules: [{issuer: 'x', fromHeaders: [{prefix: 'Bearer '}]}]}, expect: [{code: 'CL2900', path: '/spec/jwtRules/0/fromHeaders/0'}]},
+  {name: 'fromHeaders without a name', spec: {...sel, jwtRules: [{issuer: 'x', fromHeaders: [{prefix: 'Bearer '}]}]}, expect: [{code: 'CL1004', path: '/spec/jwtRules/0/fromHeaders/0'}]},
   {name: 'output header with %', spec: {...sel, jwtRules: [{issuer: 'x', outputClaimToHeaders: [{header: 'x%y', claim: 'sub'}]}]}, expect: [{code: 'CL1005', path: '/spec/jwtRules/0/outputClaimToHeaders/0/header'}]},
   {name: 'timeout below 1ms (CEL)', spec: {...sel, jwtRules: [{issuer: 'x', timeout: '10us'}]}, expect: [{code: 'CL2000', path: '/spec/jwtRules/0/timeout'}]},
 ]

@@ -18,7 +18,7 @@ const cases: Case[] = [
   {name: 'HTTP pool on a TCP port warns', spec: {ingress: [ingress({port: {number: 9000, protocol: 'TCP', name: 'tcp'}, connectionPool: {http: {maxRetries: 3}}})]}, expect: [{code: 'CL2500', path: '/spec/ingress/0/connectionPool/http', severity: 'warning'}]},
   {name: 'empty inbound connection pool', spec: {inboundConnectionPool: {}}, expect: [{code: 'CL2201', path: '/spec/inboundConnectionPool'}]},
   {name: 'egressProxy with REGISTRY_ONLY', spec: {outboundTrafficPolicy: {mode: 'REGISTRY_ONLY', egressProxy: {host: 'proxy.example.com', port: {number: 3128}}}}, expect: [{code: 'CL2500', path: '/spec/outboundTrafficPolicy/egressProxy'}]},
-  {name: 'ALLOW_ANY_DYNAMIC_DNS', spec: {outboundTrafficPolicy: {mode: 'ALLOW_ANY_DYNAMIC_DNS'}}, expect: [{code: 'CL2500', path: '/spec/outboundTrafficPolicy/mode'}]},
+  {name: 'ALLOW_ANY_DYNAMIC_DNS', spec: {outboundTrafficPolicy: {mode: 'ALLOW_ANY_DYNAMIC_DNS'}}, expect: [{code: 'CL1003', path: '/spec/outboundTrafficPolicy/mode'}]},
   {name: 'wildcard selector value (CEL)', spec: {workloadSelector: {labels: {app: '*'}}, egress: [{hosts: ['./*']}]}, expect: [{code: 'CL2000', path: '/spec/workloadSelector/labels/app'}]},
 ]
 

@@ -49,10 +49,7 @@ export const authorizationPolicyRule = nativeRule('authorizationpolicy', ['Autho
     const rv = items[i]
     const rp = at('/spec/rules', i)
     const rule = obj(rv)
-    if (!rule) {
-      if (rv === null) out.err('CL2701', rp, 'a rule may not be null')
-      continue
-    }
+    if (!rule) continue
     checkRule(out, rp, rule, action)
   }
 })
@@ -105,13 +102,11 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
     const cv = items[j]
     const cp = at(rp, 'when', j)
     const c = obj(cv)
-    if (!c) {
-      if (cv === null) out.err('CL2701', cp, 'a when condition may not be null')
-      continue
-    }
-    const key = typeof c.key === 'string' ? c.key : ''
+    if (!c) continue
+    if (typeof c.key !== 'string') continue
+    const key = c.key
     if (key === '') {
-      out.err('CL2701', cp, 'a when condition needs a key')
+      out.err('CL2701', at(cp, 'key'), 'a when condition needs a non-empty key')
       continue
     }
     if (list(c.values).length === 0 && list(c.notValues).length === 0) out.err('CL2701', cp, `condition ${q(key)} needs values or notValues`)

@@ -15,10 +15,7 @@ export const destinationRuleRule = nativeRule('destinationrule', ['DestinationRu
     const s = items[i]
     const sp = at('/spec/subsets', i)
     const o = obj(s)
-    if (!o) {
-      if (s === null) out.err('CL2205', sp, 'a subset may not be null')
-      continue
-    }
+    if (!o) continue
     if (typeof o.name === 'string') {
       if (names.has(o.name)) out.err('CL2010', at(sp, 'name'), `subset name ${q(o.name)} is used more than once`)
       names.add(o.name)

@@ -36,10 +36,7 @@ export const gatewayRule = nativeRule('gateway', ['Gateway'], (spec, out, r) => 
     const s = items[i]
     const sp = at('/spec/servers', i)
     const o = obj(s)
-    if (!o) {
-      if (s === null) out.err('CL2300', sp, 'a server may not be null')
-      continue
-    }
+    if (!o) continue
     checkServer(out, sp, o)
     const port = obj(o.port)
     if (port && typeof port.name === 'string' && port.name !== '') {
@@ -58,7 +55,8 @@ export const gatewayRule = nativeRule('gateway', ['Gateway'], (spec, out, r) => 
 
 function checkServer(out: Out, sp: string, o: Record<string, unknown>): void {
   const hosts = list(o.hosts)
-  if (hosts.length === 0) out.err('CL2300', sp, 'a server needs at least one host')
+  // A missing hosts list or port is reported by the schema (required); an empty list is ours.
+  if (Array.isArray(o.hosts) && hosts.length === 0) out.err('CL2300', at(sp, 'hosts'), 'a server needs at least one host')
   for (let j = 0, items = hosts; j < items.length; j++) {
     const h = items[j]
     if (typeof h !== 'string') continue
@@ -68,24 +66,23 @@ function checkServer(out: Out, sp: string, o: Record<string, unknown>): void {
   const port = obj(o.port)
   const bind = typeof o.bind === 'string' ? o.bind : ''
   let portOk = false
-  if (!port) out.err('CL2300', sp, 'a server needs a port')
-  else {
+  if (port) {
     portOk = true
-    const proto = typeof port.protocol === 'string' ? port.protocol : ''
-    if (!isProtocol(proto)) {
-      out.err('CL2014', has(port, 'protocol') ? at(sp, 'port', 'protocol') : at(sp, 'port'), `invalid protocol ${q(proto)}; use HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB, TCP, TLS, MONGO, REDIS or MYSQL`)
+    const proto = typeof port.protocol === 'string' ? port.protocol : undefined
+    if (proto === undefined) portOk = false
+    else if (!isProtocol(proto)) {
+      out.err('CL2014', at(sp, 'port', 'protocol'), `invalid protocol ${q(proto)}; use HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB, TCP, TLS, MONGO, REDIS or MYSQL`)
       portOk = false
     }
     const number = typeof port.number === 'number' ? port.number : 0
     if (number > 0 || !bind.startsWith('unix://')) {
-      if (!has(port, 'number')) {
-        out.err('CL2002', at(sp, 'port'), 'the server port needs a number between 1 and 65535')
-        portOk = false
-      } else if (!checkPort(out, at(sp, 'port', 'number'), port.number, 'server port')) portOk = false
+      if (!has(port, 'number')) portOk = false
+      else if (!checkPort(out, at(sp, 'port', 'number'), port.number, 'server port')) portOk = false
     }
     if (has(port, 'targetPort')) out.err('CL2300', at(sp, 'port', 'targetPort'), 'targetPort is not supported on Gateway servers')
-    if (typeof port.name !== 'string' || port.name === '') {
-      out.err('CL2300', at(sp, 'port'), 'the server port needs a name')
+    if (typeof port.name !== 'string') portOk = false
+    else if (port.name === '') {
+      out.err('CL2300', at(sp, 'port', 'name'), 'the server port needs a non-empty name')
       portOk = false
     }
   }

@@ -29,10 +29,7 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT',
 /** Checks one `http[]` route of a VirtualService. */
 export function checkHttpRoute(out: Out, p: string, route: unknown, rc: RouteContext): void {
   const h = obj(route)
-  if (!h) {
-    if (route === null) out.err('CL2101', p, 'an HTTP route may not be null')
-    return
-  }
+  if (!h) return
   const hasRoute = list(h.route).length > 0
   if (has(h, 'redirect')) {
     if (hasRoute) out.err('CL2101', at(p, 'redirect'), 'an HTTP route cannot have both route and redirect')
@@ -73,8 +70,7 @@ export function checkHttpRoute(out: Out, p: string, route: unknown, rc: RouteCon
     const m = items[i]
     const mo = obj(m)
     if (!mo) continue
-    if (!has(mo, 'destination')) out.err('CL2012', at(p, 'mirrors', i), 'a mirror needs a destination')
-    else checkDestination(out, at(p, 'mirrors', i, 'destination'), mo.destination)
+    checkDestination(out, at(p, 'mirrors', i, 'destination'), mo.destination) // a missing destination: schema (required)
     checkPercentage(out, at(p, 'mirrors', i, 'percentage'), mo.percentage, 'mirror percentage')
   }
   checkRedirect(out, at(p, 'redirect'), h.redirect, h.match)
@@ -87,10 +83,6 @@ export function checkHttpRoute(out: Out, p: string, route: unknown, rc: RouteCon
 }
 
 function checkHttpMatch(out: Out, p: string, v: unknown, rc: RouteContext): void {
-  if (v === null) {
-    out.err('CL2101', p, 'a match entry may not be null')
-    return
-  }
   const m = obj(v)
   if (!m) return
   checkStringMatch(out, at(p, 'uri'), m.uri, 'uri', {allowEmptyPrefix: true})
@@ -100,10 +92,7 @@ function checkHttpMatch(out: Out, p: string, v: unknown, rc: RouteContext): void
     if (!hs) continue
     for (const [name, sm] of Object.entries(hs)) {
       const hp = at(p, f, name)
-      if (sm === null) {
-        out.err('CL2006', hp, `header match ${q(name)} may not be null`)
-        continue
-      }
+      if (sm === null) continue
       const np = matchHeaderNameProblem(name)
       if (np) out.err('CL2006', hp, np)
       else if (name.startsWith('@request.auth.claims') && rc.appliesToMesh) {
@@ -320,14 +309,10 @@ export function checkRouteDestinations(out: Out, p: string, v: unknown, http: bo
   for (let i = 0; i < items.length; i++) {
     const d = items[i]
     const dp = at(p, i)
-    if (d === null) {
-      out.err('CL2102', dp, 'a route destination may not be null')
-      continue
-    }
+    if (d === null) continue
     const o = obj(d)
     if (!o) continue
-    if (!has(o, 'destination')) out.err('CL2012', dp, 'a route destination needs a destination')
-    else checkDestination(out, at(dp, 'destination'), o.destination)
+    checkDestination(out, at(dp, 'destination'), o.destination) // a missing destination: schema (required)
     if (http) checkHeaderOperations(out, at(dp, 'headers'), o.headers)
     const w = num(o.weight) ?? 0
     if (w < 0) out.err('CL2102', at(dp, 'weight'), `weight ${w} is negative`)

@@ -16,7 +16,6 @@ export function checkPolicyTargets(out: Out, spec: Obj, code: string): void {
 function checkTargetRef(out: Out, p: string, v: unknown, code: string): void {
   const t = obj(v)
   if (!t) return
-  if (typeof t.name !== 'string' || t.name === '') out.err(code, p, 'targetRef needs a name')
   if (typeof t.namespace === 'string' && t.namespace !== '') out.err(code, at(p, 'namespace'), 'targetRef cannot set a namespace: cross-namespace references are not supported')
   const group = typeof t.group === 'string' && t.group !== '' ? t.group : 'core'
   const kind = typeof t.kind === 'string' ? t.kind : ''

@@ -11,7 +11,6 @@ export const serviceEntryRule = nativeRule('serviceentry', ['ServiceEntry'], (sp
   const addresses = list(spec.addresses)
   const endpoints = list(spec.endpoints)
   if (has(spec, 'workloadSelector') && has(spec, 'endpoints')) out.err('CL2011', '/spec/endpoints', 'workloadSelector and endpoints cannot both be set')
-  if (hosts.length === 0) out.err('CL2400', '/spec/hosts', 'a ServiceEntry needs at least one host')
   for (let i = 0, items = hosts; i < items.length; i++) {
     const h = items[i]
     if (typeof h !== 'string') continue
@@ -38,10 +37,7 @@ export const serviceEntryRule = nativeRule('serviceentry', ['ServiceEntry'], (sp
     const pv = items[i]
     const pp = at('/spec/ports', i)
     const port = obj(pv)
-    if (!port) {
-      if (pv === null) out.err('CL2400', pp, 'a port may not be null')
-      continue
-    }
+    if (!port) continue
     if (typeof port.name === 'string') {
       if (portNames.has(port.name)) out.err('CL2010', at(pp, 'name'), `port name ${q(port.name)} is defined more than once`)
       portNames.add(port.name)
@@ -70,10 +66,7 @@ export const serviceEntryRule = nativeRule('serviceentry', ['ServiceEntry'], (sp
         const e = items[i]
         const ep = at('/spec/endpoints', i)
         const o = obj(e)
-        if (!o) {
-          if (e === null) out.err('CL2400', ep, 'an endpoint may not be null')
-          continue
-        }
+        if (!o) continue
         const addr = typeof o.address === 'string' ? o.address : ''
         if (addr.startsWith('unix://') && ports.length > 1) out.err('CL2400', at(ep, 'address'), 'a unix domain socket endpoint can only serve a ServiceEntry with exactly one port')
         checkWorkloadEntry(out, ep, o, {servicePorts, allowFqdn: false})
@@ -92,10 +85,7 @@ export const serviceEntryRule = nativeRule('serviceentry', ['ServiceEntry'], (sp
         const e = items[i]
         const ep = at('/spec/endpoints', i)
         const o = obj(e)
-        if (!o) {
-          if (e === null) out.err('CL2400', ep, 'an endpoint may not be null')
-          continue
-        }
+        if (!o) continue
         if (typeof o.address === 'string' && o.address.startsWith('unix://')) out.err('CL2005', at(ep, 'address'), `resolution ${resolution} cannot use a unix domain socket endpoint; use STATIC`)
         else checkWorkloadEntry(out, ep, o, {servicePorts, allowFqdn: true})
       }

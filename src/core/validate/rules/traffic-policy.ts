@@ -18,10 +18,7 @@ export function checkTrafficPolicy(out: Out, p: string, v: unknown, namespace: s
     const pl = items[i]
     const pp = at(p, 'portLevelSettings', i)
     const o = obj(pl)
-    if (!o) {
-      if (pl === null) out.err('CL2200', pp, 'a portLevelSettings entry may not be null')
-      continue
-    }
+    if (!o) continue
     const port = obj(o.port)
     if (!port) out.err('CL2200', pp, 'a port-level policy needs a port')
     else if (has(port, 'number')) checkPort(out, at(pp, 'port', 'number'), port.number)
@@ -126,7 +123,7 @@ function checkLoadBalancer(out: Out, p: string, v: unknown, hasOutlier: boolean)
     const cp = at(p, 'consistentHash')
     const cookie = obj(ch.httpCookie)
     if (cookie) {
-      if (!hasStr(cookie, 'name')) out.err('CL2202', at(cp, 'httpCookie'), 'httpCookie needs a name')
+      if (cookie.name === '') out.err('CL2202', at(cp, 'httpCookie', 'name'), 'httpCookie needs a non-empty name')
       const seen = new Set<string>()
       for (let i = 0, items = list(cookie.attributes); i < items.length; i++) {
         const a = items[i]
@@ -158,7 +155,7 @@ function checkLoadBalancer(out: Out, p: string, v: unknown, hasOutlier: boolean)
   if (warm) {
     if (has(warm, 'duration')) checkDuration(out, at(p, 'warmup', 'duration'), warm.duration)
     const ag = num(warm.aggression)
-    if (ag !== undefined && ag <= 0) out.err('CL2202', at(p, 'warmup', 'aggression'), `warmup aggression must be greater than 0; got ${ag}`)
+    if (ag === 0) out.err('CL2202', at(p, 'warmup', 'aggression'), `warmup aggression must be greater than 0; got ${ag}`)
   }
   if (has(lb, 'warmupDurationSecs')) checkDuration(out, at(p, 'warmupDurationSecs'), lb.warmupDurationSecs)
 }

@@ -37,10 +37,6 @@ export const virtualServiceRule = nativeRule('virtualservice', ['VirtualService'
 })
 
 function checkL4Match(out: Out, p: string, m: unknown, gatewaySemantics: boolean): void {
-  if (m === null) {
-    out.err('CL2108', p, 'a match entry may not be null')
-    return
-  }
   const o = obj(m)
   if (!o) return
   for (let i = 0, items = list(o.destinationSubnets); i < items.length; i++) {
@@ -54,10 +50,7 @@ function checkL4Match(out: Out, p: string, m: unknown, gatewaySemantics: boolean
 
 function checkTcpRoute(out: Out, p: string, v: unknown, gatewaySemantics: boolean): void {
   const t = obj(v)
-  if (!t) {
-    if (v === null) out.err('CL2108', p, 'a tcp route may not be null')
-    return
-  }
+  if (!t) return
   if (list(t.route).length === 0) out.err('CL2108', p, 'a tcp route needs at least one destination in route')
   for (let i = 0, items = list(t.match); i < items.length; i++) checkL4Match(out, at(p, 'match', i), items[i], gatewaySemantics)
   checkRouteDestinations(out, at(p, 'route'), t.route, false)
@@ -65,20 +58,14 @@ function checkTcpRoute(out: Out, p: string, v: unknown, gatewaySemantics: boolea
 
 function checkTlsRoute(out: Out, p: string, v: unknown, hosts: readonly unknown[], gatewaySemantics: boolean): void {
   const t = obj(v)
-  if (!t) {
-    if (v === null) out.err('CL2108', p, 'a tls route may not be null')
-    return
-  }
+  if (!t) return
   const matches = list(t.match)
   if (matches.length === 0) out.err('CL2108', p, 'a tls route needs at least one match with sniHosts')
   for (let i = 0, items = matches; i < items.length; i++) {
     const m = items[i]
     const mp = at(p, 'match', i)
     const o = obj(m)
-    if (!o) {
-      if (m === null) out.err('CL2108', mp, 'a match entry may not be null')
-      continue
-    }
+    if (!o) continue
     const snis = list(o.sniHosts)
     if (snis.length === 0) out.err('CL2108', mp, 'a tls match needs at least one sniHosts entry')
     for (let j = 0, items = snis; j < items.length; j++) {

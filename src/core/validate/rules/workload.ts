@@ -75,5 +75,5 @@ export const workloadGroupRule = nativeRule('workloadgroup', ['WorkloadGroup'], 
   const grpc = obj(probe.grpc)
   if (grpc) checkPort(out, at(pp, 'grpc', 'port'), grpc.port)
   const exec = obj(probe.exec)
-  if (exec && list(exec.command).length === 0) out.err('CL2600', at(pp, 'exec'), 'an exec probe needs a command')
+  if (exec && Array.isArray(exec.command) && exec.command.length === 0) out.err('CL2600', at(pp, 'exec'), 'an exec probe needs a command')
 })
