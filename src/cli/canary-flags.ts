@@ -257,3 +257,14 @@ export function onInterruptPolicy(f: Bag): 'pause' | 'rollback' {
   if (v === 'pause' || v === 'rollback') return v
   return process.stdin.isTTY && process.stderr.isTTY ? 'rollback' : 'pause'
 }
+
+/** Run one controller action (step, run, resume) with SIGINT/SIGTERM handling, then print its outcome. */
+export async function runWithInterrupts(f: Bag, action: (ctx: CanaryContext, onInterrupt: 'pause' | 'rollback') => Promise<Outcome>): Promise<void> {
+  const {signal, dispose} = interruptSignal()
+  try {
+    const ctx = await contextFromFlags(f, await targetFromFlags(f, Date.now), signal)
+    emitOutcome(await action(ctx, onInterruptPolicy(f)), f)
+  } finally {
+    dispose()
+  }
+}

@@ -1,17 +1,6 @@
 import {resumeCanary} from '../../core/canary/controller.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {
-  analysisFlags,
-  contextFromFlags,
-  emitOutcome,
-  interruptSignal,
-  onInterruptFlag,
-  syncTimeoutFlag,
-  onInterruptPolicy,
-  targetFlags,
-  targetFromFlags,
-  writeFlags,
-} from '../../cli/canary-flags.js'
+import {analysisFlags, onInterruptFlag, runWithInterrupts, syncTimeoutFlag, targetFlags, writeFlags} from '../../cli/canary-flags.js'
 
 export default class CanaryResume extends BaseCommand {
   static override summary = 'Continue a paused or interrupted canary run (like run, from where it stopped).'
@@ -24,12 +13,6 @@ export default class CanaryResume extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryResume)
-    const {signal, dispose} = interruptSignal()
-    try {
-      const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now), signal)
-      emitOutcome(await resumeCanary(ctx, {onInterrupt: onInterruptPolicy(flags)}), flags)
-    } finally {
-      dispose()
-    }
+    await runWithInterrupts(flags, (ctx, onInterrupt) => resumeCanary(ctx, {onInterrupt}))
   }
 }

@@ -1,19 +1,6 @@
 import {runCanary} from '../../core/canary/controller.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {
-  analysisFlags,
-  contextFromFlags,
-  emitOutcome,
-  interruptSignal,
-  onInterruptFlag,
-  syncTimeoutFlag,
-  onInterruptPolicy,
-  selectFlags,
-  startOptionsFromFlags,
-  targetFlags,
-  targetFromFlags,
-  writeFlags,
-} from '../../cli/canary-flags.js'
+import {analysisFlags, onInterruptFlag, runWithInterrupts, selectFlags, startOptionsFromFlags, syncTimeoutFlag, targetFlags, writeFlags} from '../../cli/canary-flags.js'
 
 export default class CanaryRun extends BaseCommand {
   static override summary = 'Run the canary to the end (promoted), a gate, a pause or a rollback; starts it if needed.'
@@ -28,14 +15,8 @@ export default class CanaryRun extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryRun)
-    const {signal, dispose} = interruptSignal()
-    try {
-      const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now), signal)
-      const wantsStart = flags.stable !== undefined || flags['stable-host'] !== undefined
-      const start = wantsStart ? await startOptionsFromFlags(flags) : undefined
-      emitOutcome(await runCanary(ctx, {start, onInterrupt: onInterruptPolicy(flags)}), flags)
-    } finally {
-      dispose()
-    }
+    const wantsStart = flags.stable !== undefined || flags['stable-host'] !== undefined
+    const start = wantsStart ? await startOptionsFromFlags(flags) : undefined
+    await runWithInterrupts(flags, (ctx, onInterrupt) => runCanary(ctx, {start, onInterrupt}))
   }
 }

@@ -1,17 +1,6 @@
 import {stepCanary} from '../../core/canary/controller.js'
 import {BaseCommand} from '../../cli/base-command.js'
-import {
-  analysisFlags,
-  contextFromFlags,
-  emitOutcome,
-  interruptSignal,
-  onInterruptFlag,
-  syncTimeoutFlag,
-  onInterruptPolicy,
-  targetFlags,
-  targetFromFlags,
-  writeFlags,
-} from '../../cli/canary-flags.js'
+import {analysisFlags, onInterruptFlag, runWithInterrupts, syncTimeoutFlag, targetFlags, writeFlags} from '../../cli/canary-flags.js'
 
 export default class CanaryStep extends BaseCommand {
   static override summary = 'Make exactly one transition (shift to the next weight, or judge the current one), then exit.'
@@ -24,12 +13,6 @@ export default class CanaryStep extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(CanaryStep)
-    const {signal, dispose} = interruptSignal()
-    try {
-      const ctx = await contextFromFlags(flags, await targetFromFlags(flags, Date.now), signal)
-      emitOutcome(await stepCanary(ctx, {onInterrupt: onInterruptPolicy(flags)}), flags)
-    } finally {
-      dispose()
-    }
+    await runWithInterrupts(flags, (ctx, onInterrupt) => stepCanary(ctx, {onInterrupt}))
   }
 }

@@ -1,5 +1,5 @@
 import type {Inventory} from '../model/inventory.js'
-import {effectiveNamespace, isObj, specOf, type Obj, type Resource} from '../model/resource.js'
+import {effectiveNamespace, isObj, specOf, str, stringMap, type Obj, type Resource} from '../model/resource.js'
 import type {WorkloadRef} from '../mtls/effective.js'
 
 export type Action = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM'
@@ -110,15 +110,4 @@ function targetMatches(t: TargetRef, p: Policy, to: WorkloadRef, inventory: Inve
 
 export function labelText(labels: Record<string, string>): string {
   return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',')
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
-}
-
-function stringMap(v: unknown): Record<string, string> {
-  if (!isObj(v)) return {}
-  const out: Record<string, string> = {}
-  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val
-  return out
 }

@@ -26,7 +26,8 @@ export function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v)
 }
 
-function stringMap(v: unknown): Record<string, string> {
+/** The string values of a map (labels, selectors, annotations); anything else is {}. */
+export function stringMap(v: unknown): Record<string, string> {
   if (!isObj(v)) return {}
   const out: Record<string, string> = {}
   for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val
@@ -73,6 +74,11 @@ export function extractResources(docs: readonly ParsedDoc[]): {resources: Resour
     resources.push(toResource(v, doc, ''))
   }
   return {resources, diagnostics}
+}
+
+/** The value when it is a string, else undefined. */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined
 }
 
 /** The namespace a resource lives in when applied (metadata.namespace, else the given default). */
