@@ -55,9 +55,10 @@ export default class VmGroup extends BaseCommand {
       probeInitialDelaySeconds: flags['probe-initial-delay'],
       probePeriodSeconds: flags['probe-period'],
     })
-    const problems = validateObject(wg).filter((d) => d.severity === 'error')
+    const findings = validateObject(wg)
+    const problems = findings.filter((d) => d.severity === 'error')
     if (problems.length > 0) throw new UsageError(`the WorkloadGroup would be invalid: ${problems.map((d) => `${d.code} ${d.message}`).join('; ')}`)
-    for (const d of validateObject(wg).filter((x) => x.severity !== 'error')) writeErr(`${d.severity}: ${d.code} ${d.message}`)
+    for (const d of findings.filter((x) => x.severity !== 'error')) writeErr(`${d.severity}: ${d.code} ${d.message}`)
     writeOut(dumpYaml(wg))
   }
 }
