@@ -7,7 +7,7 @@ import {anyPolicyMode, effectiveMtls} from './mtls-mode.js'
 
 const TOPOLOGY_PREFIX = 'topology.kubernetes.io/'
 
-function drServices(idx: MeshIndex, dr: Resource): {host: string; services: MeshService[]} {
+function drServices(idx: MeshIndex, dr: Resource): {host: string; services: readonly MeshService[]} {
   const host = typeof specOf(dr).host === 'string' ? (specOf(dr).host as string) : ''
   const fq = idx.fqdn(host, idx.ns(dr))
   return {host, services: host ? idx.servicesFor(fq, null) : []}

@@ -31,7 +31,7 @@ function gatewaysShareWorkloads(idx: MeshIndex, a: Resource, b: Resource): boole
   return sub(sa, sb) || sub(sb, sa)
 }
 
-function gatewayPods(idx: MeshIndex, gw: Resource): Workload[] {
+function gatewayPods(idx: MeshIndex, gw: Resource): readonly Workload[] {
   return idx.selectWorkloads(selectorOf(gw), null)
 }
 

@@ -71,6 +71,14 @@ export class ExportScope {
   }
 }
 
+/** exportTo absent or empty: visible everywhere (one shared, immutable scope). */
+const EXPORT_ALL = new ExportScope(undefined, '')
+
+/** `new ExportScope(exportTo, ownNamespace)`, sharing one object for the common "no exportTo" case. */
+export function exportScope(exportTo: readonly string[] | undefined, ownNamespace: string): ExportScope {
+  return exportTo === undefined || exportTo.length === 0 ? EXPORT_ALL : new ExportScope(exportTo, ownNamespace)
+}
+
 /** Split `ns/name` gateway references; a bare name lives in `defaultNs`. */
 export function splitNamespaced(ref: string, defaultNs: string): {namespace: string; name: string} {
   const i = ref.indexOf('/')

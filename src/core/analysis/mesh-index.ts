@@ -3,8 +3,8 @@
  * analyzer scans all resources per resource (maps by namespace, host and label).
  */
 import type {Inventory, ServiceInfo, Workload} from '../model/inventory.js'
-import {effectiveNamespace, isObj, specOf, type Obj, type Resource} from '../model/resource.js'
-import {ExportScope, resolveHost, wildcardKeys} from './hosts.js'
+import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
+import {exportScope, type ExportScope, resolveHost, wildcardKeys} from './hosts.js'
 
 export interface MeshService {
   info: ServiceInfo
@@ -24,23 +24,27 @@ export interface MeshIndex {
   ns(r: Resource): string
   /** Resolve a host written in namespace `ns`. */
   fqdn(host: string, ns: string): string
-  /** Services (exact host or covering wildcard ServiceEntry) visible from `fromNs`. */
-  servicesFor(host: string, fromNs: string | null): MeshService[]
+  /** Services (exact host or covering wildcard ServiceEntry) visible from `fromNs` (shared: do not mutate). */
+  servicesFor(host: string, fromNs: string | null): readonly MeshService[]
   /** All services by exact host (no visibility filter). */
-  servicesByHost: ReadonlyMap<string, readonly MeshService[]>
+  readonly servicesByHost: ReadonlyMap<string, readonly MeshService[]>
   /** Gateways by `namespace/name`. */
-  gateways: ReadonlyMap<string, Resource>
+  readonly gateways: ReadonlyMap<string, Resource>
   /** DestinationRules by resolved host (as written after resolution, wildcards kept). */
-  destinationRulesByHost: ReadonlyMap<string, readonly Resource[]>
+  readonly destinationRulesByHost: ReadonlyMap<string, readonly Resource[]>
   /** exportTo scope of a DestinationRule, VirtualService or ServiceEntry (computed once). */
   scopeOf(r: Resource): ExportScope
-  /** Workloads matching every selector label, in `ns` (or anywhere when ns is null). */
-  selectWorkloads(selector: Record<string, string>, ns: string | null): Workload[]
+  /** Workloads matching every selector label, in `ns` (or anywhere when ns is null); shared: do not mutate. */
+  selectWorkloads(selector: Record<string, string>, ns: string | null): readonly Workload[]
   workloadsIn(ns: string): readonly Workload[]
+  /** True when some workload carries the label `key` (any value). */
+  hasWorkloadLabel(key: string): boolean
   /** Resources by kind and `namespace/name` (Secrets, Namespaces, ...). */
   byName(kind: string, namespace: string, name: string): Resource | undefined
   /** Namespaces that exist as Namespace objects or hold any resource. */
   namespaces: ReadonlySet<string>
+  /** A value derived from the inventory, computed on first use and shared by every analyzer. */
+  memo<T>(key: string, make: () => T): T
 }
 
 const cache = new WeakMap<Inventory, MeshIndex>()
@@ -48,7 +52,7 @@ const cache = new WeakMap<Inventory, MeshIndex>()
 export function meshIndex(inv: Inventory): MeshIndex {
   let idx = cache.get(inv)
   if (!idx) {
-    idx = build(inv)
+    idx = new Index(inv)
     cache.set(inv, idx)
   }
   return idx
@@ -67,118 +71,208 @@ const ISTIO_GROUP_OF: Record<string, string> = {
   RequestAuthentication: 'security.istio.io/',
 }
 
-function build(inv: Inventory): MeshIndex {
-  const ns = (r: Resource): string => effectiveNamespace(r)
-  const fqdn = (host: string, n: string): string => resolveHost(host, n, inv.domainSuffix)
-  const kinds = new Map<string, readonly Resource[]>()
-  const kind = (k: string): readonly Resource[] => {
-    let list = kinds.get(k)
+const NO_SERVICES: readonly MeshService[] = []
+const NO_WORKLOADS: readonly Workload[] = []
+
+/** label key → value → workloads (in inventory order). */
+type LabelIndex = Map<string, Map<string, Workload[]>>
+
+function labelIndexOf(workloads: readonly Workload[]): LabelIndex {
+  const index: LabelIndex = new Map()
+  for (const w of workloads) {
+    const labels = w.labels
+    for (const k of Object.keys(labels)) {
+      const v = labels[k]!
+      let byValue = index.get(k)
+      if (!byValue) index.set(k, (byValue = new Map()))
+      const list = byValue.get(v)
+      if (list) list.push(w)
+      else byValue.set(v, [w])
+    }
+  }
+  return index
+}
+
+/**
+ * Every part is built on first use, so analyzers that find nothing to check (no Gateways, no
+ * selectors, ...) cost nothing beyond their own scan.
+ */
+class Index implements MeshIndex {
+  readonly namespaces: ReadonlySet<string>
+  private readonly domainSuffix: string
+  private readonly kinds = new Map<string, readonly Resource[]>()
+  private services?: Map<string, MeshService[]>
+  /** Some service host is a wildcard (otherwise wildcard lookups cannot find anything). */
+  private serviceWildcards = false
+  private gatewayMap?: Map<string, Resource>
+  private drsByHost?: Map<string, Resource[]>
+  private byNs?: Map<string, Workload[]>
+  private globalLabels?: LabelIndex
+  private readonly nsLabels = new Map<string, LabelIndex>()
+  private readonly selections = new Map<string, Workload[]>()
+  private readonly scopes = new Map<Resource, ExportScope>()
+  private readonly named = new Map<string, Map<string, Resource>>()
+  private readonly memos = new Map<string, unknown>()
+
+  constructor(readonly inventory: Inventory) {
+    this.namespaces = inventory.namespaces
+    this.domainSuffix = inventory.domainSuffix
+  }
+
+  kind(k: string): readonly Resource[] {
+    let list = this.kinds.get(k)
     if (!list) {
-      const all = inv.byKind.get(k) ?? []
+      const all = this.inventory.byKind.get(k) ?? []
       const group = ISTIO_GROUP_OF[k]
       list = group ? all.filter((r) => r.apiVersion.startsWith(group)) : all
-      kinds.set(k, list)
+      this.kinds.set(k, list)
     }
     return list
   }
 
-  const servicesByHost = new Map<string, MeshService[]>()
-  for (const info of inv.services) {
-    const fromSE = info.resource.kind === 'ServiceEntry'
-    const exportTo = fromSE ? stringList(specOf(info.resource).exportTo) : serviceExportTo(info.resource)
-    // ServiceEntry hosts are resolved like any other host (a short name lives in the entry's namespace).
-    const host = fromSE ? fqdn(info.host, info.namespace) : info.host
-    const svc: MeshService = {
-      info,
-      host,
-      namespace: info.namespace,
-      scope: new ExportScope(exportTo, info.namespace),
-      ports: info.ports.map((p) => p.port).filter((p) => Number.isFinite(p)),
-      fromServiceEntry: fromSE,
-    }
-    push(servicesByHost, host, svc)
+  ns(r: Resource): string {
+    return r.namespace ?? 'default'
   }
-  const servicesFor = (host: string, fromNs: string | null): MeshService[] => {
+
+  fqdn(host: string, n: string): string {
+    return resolveHost(host, n, this.domainSuffix)
+  }
+
+  get servicesByHost(): ReadonlyMap<string, readonly MeshService[]> {
+    return this.servicesMap()
+  }
+
+  private servicesMap(): Map<string, MeshService[]> {
+    if (this.services) return this.services
+    const services = new Map<string, MeshService[]>()
+    for (const info of this.inventory.services) {
+      const fromSE = info.resource.kind === 'ServiceEntry'
+      const exportTo = fromSE ? stringList(specOf(info.resource).exportTo) : serviceExportTo(info.resource)
+      // ServiceEntry hosts are resolved like any other host (a short name lives in the entry's namespace).
+      const host = fromSE ? this.fqdn(info.host, info.namespace) : info.host
+      const svc: MeshService = {
+        info,
+        host,
+        namespace: info.namespace,
+        scope: exportScope(exportTo, info.namespace),
+        ports: info.ports.map((p) => p.port).filter((p) => Number.isFinite(p)),
+        fromServiceEntry: fromSE,
+      }
+      push(services, host, svc)
+      if (host.startsWith('*')) this.serviceWildcards = true
+    }
+    return (this.services = services)
+  }
+
+  servicesFor(host: string, fromNs: string | null): readonly MeshService[] {
+    const exact = this.servicesMap().get(host)
+    if (exact) {
+      if (fromNs === null) return exact
+      // The exact list itself when every service is visible (the usual case), else the visible ones.
+      let out: MeshService[] | undefined
+      for (let i = 0; i < exact.length; i++) {
+        const s = exact[i]!
+        if (s.scope.visibleIn(fromNs)) out?.push(s)
+        else out ??= exact.slice(0, i)
+      }
+      const visible = out ?? exact
+      if (visible.length > 0) return visible
+    }
+    if (!this.serviceWildcards) return NO_SERVICES
     const out: MeshService[] = []
-    const visible = (s: MeshService): boolean => fromNs === null || s.scope.visibleIn(fromNs)
-    for (const s of servicesByHost.get(host) ?? []) if (visible(s)) out.push(s)
-    if (out.length > 0) return out
     for (const key of wildcardKeys(host)) {
       if (key === host) continue
-      for (const s of servicesByHost.get(key) ?? []) if (s.fromServiceEntry && visible(s)) out.push(s)
+      for (const s of this.services!.get(key) ?? []) if (s.fromServiceEntry && (fromNs === null || s.scope.visibleIn(fromNs))) out.push(s)
     }
     return out
   }
 
-  const gateways = new Map<string, Resource>()
-  for (const g of kind('Gateway')) if (g.name) gateways.set(`${ns(g)}/${g.name}`, g)
-
-  const destinationRulesByHost = new Map<string, Resource[]>()
-  for (const dr of kind('DestinationRule')) {
-    const host = specOf(dr).host
-    if (typeof host === 'string') push(destinationRulesByHost, fqdn(host, ns(dr)), dr)
-  }
-
-  const workloadsByNs = new Map<string, Workload[]>()
-  // label → workloads, overall and per namespace; selections are memoized (many policies share selectors).
-  const labelIndex = new Map<string, Workload[]>()
-  for (const w of inv.workloads) {
-    push(workloadsByNs, w.namespace, w)
-    for (const [k, v] of Object.entries(w.labels)) {
-      push(labelIndex, `\u0000${k}\u0000${v}`, w)
-      push(labelIndex, `${w.namespace}\u0000${k}\u0000${v}`, w)
+  get gateways(): ReadonlyMap<string, Resource> {
+    if (!this.gatewayMap) {
+      const gateways = new Map<string, Resource>()
+      for (const g of this.kind('Gateway')) if (g.name) gateways.set(`${this.ns(g)}/${g.name}`, g)
+      this.gatewayMap = gateways
     }
-  }
-  const selections = new Map<string, Workload[]>()
-  const selectWorkloads = (selector: Record<string, string>, n: string | null): Workload[] => {
-    const entries = Object.entries(selector)
-    const key = `${n ?? ''}\u0001${entries.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001')}`
-    const memo = selections.get(key)
-    if (memo) return memo
-    let candidates: readonly Workload[] | undefined
-    for (const [k, v] of entries) {
-      const list = labelIndex.get(`${n ?? ''}\u0000${k}\u0000${v}`) ?? []
-      if (!candidates || list.length < candidates.length) candidates = list
-    }
-    candidates ??= n === null ? inv.workloads : (workloadsByNs.get(n) ?? [])
-    const out = candidates.filter((w) => (n === null || w.namespace === n) && entries.every(([k, v]) => w.labels[k] === v))
-    selections.set(key, out)
-    return out
+    return this.gatewayMap
   }
 
-  const scopes = new Map<Resource, ExportScope>()
-  const scopeOf = (r: Resource): ExportScope => {
-    let sc = scopes.get(r)
-    if (!sc) scopes.set(r, (sc = new ExportScope(stringList(specOf(r).exportTo), ns(r))))
+  get destinationRulesByHost(): ReadonlyMap<string, readonly Resource[]> {
+    if (!this.drsByHost) {
+      const byHost = new Map<string, Resource[]>()
+      for (const dr of this.kind('DestinationRule')) {
+        const host = specOf(dr).host
+        if (typeof host === 'string') push(byHost, this.fqdn(host, this.ns(dr)), dr)
+      }
+      this.drsByHost = byHost
+    }
+    return this.drsByHost
+  }
+
+  scopeOf(r: Resource): ExportScope {
+    let sc = this.scopes.get(r)
+    if (!sc) this.scopes.set(r, (sc = exportScope(stringList(specOf(r).exportTo), this.ns(r))))
     return sc
   }
 
+  workloadsIn(n: string): readonly Workload[] {
+    if (!this.byNs) {
+      const byNs = new Map<string, Workload[]>()
+      for (const w of this.inventory.workloads) push(byNs, w.namespace, w)
+      this.byNs = byNs
+    }
+    return this.byNs.get(n) ?? NO_WORKLOADS
+  }
+
+  private labelIndex(n: string | null): LabelIndex {
+    if (n === null) return (this.globalLabels ??= labelIndexOf(this.inventory.workloads))
+    let index = this.nsLabels.get(n)
+    if (!index) this.nsLabels.set(n, (index = labelIndexOf(this.workloadsIn(n))))
+    return index
+  }
+
+  hasWorkloadLabel(key: string): boolean {
+    return this.labelIndex(null).has(key)
+  }
+
+  selectWorkloads(selector: Record<string, string>, n: string | null): readonly Workload[] {
+    const keys = Object.keys(selector)
+    if (keys.length === 0) return n === null ? this.inventory.workloads : this.workloadsIn(n)
+    if (keys.length === 1) {
+      const v = selector[keys[0]!]
+      if (typeof v === 'string') return this.labelIndex(n).get(keys[0]!)?.get(v) ?? NO_WORKLOADS
+    }
+    // Several labels: start from the shortest label list; selections are memoized (policies share selectors).
+    const entries = Object.entries(selector)
+    const key = `${n ?? ''}\u0001${entries.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001')}`
+    const memo = this.selections.get(key)
+    if (memo) return memo
+    const index = this.labelIndex(n)
+    let candidates: readonly Workload[] | undefined
+    for (const [k, v] of entries) {
+      const list = index.get(k)?.get(v) ?? NO_WORKLOADS
+      if (!candidates || list.length < candidates.length) candidates = list
+    }
+    const out = candidates!.filter((w) => entries.every(([k, v]) => w.labels[k] === v))
+    this.selections.set(key, out)
+    return out
+  }
+
   // Lookups by name, built per kind on first use (only a few kinds are looked up by name).
-  const named = new Map<string, Map<string, Resource>>()
-  const byName = (k: string, n: string, name: string): Resource | undefined => {
-    let m = named.get(k)
+  byName(k: string, n: string, name: string): Resource | undefined {
+    let m = this.named.get(k)
     if (!m) {
       m = new Map()
-      for (const r of inv.byKind.get(k) ?? []) if (r.name) m.set(`${k === 'Namespace' || k === 'Node' ? '' : ns(r)}\u0000${r.name}`, r)
-      named.set(k, m)
+      for (const r of this.inventory.byKind.get(k) ?? []) if (r.name) m.set(`${k === 'Namespace' || k === 'Node' ? '' : this.ns(r)}\u0000${r.name}`, r)
+      this.named.set(k, m)
     }
     return m.get(`${k === 'Namespace' || k === 'Node' ? '' : n}\u0000${name}`)
   }
 
-  return {
-    inventory: inv,
-    kind,
-    ns,
-    fqdn,
-    servicesFor,
-    servicesByHost,
-    gateways,
-    destinationRulesByHost,
-    scopeOf,
-    selectWorkloads,
-    workloadsIn: (n) => workloadsByNs.get(n) ?? [],
-    byName,
-    namespaces: inv.namespaces,
+  memo<T>(key: string, make: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T
+    const v = make()
+    this.memos.set(key, v)
+    return v
   }
 }
 

@@ -1,4 +1,4 @@
-import {effectiveNamespace, isObj, specOf, type Obj, type Resource} from './resource.js'
+import {isObj, specOf, type Obj, type Resource} from './resource.js'
 
 /** A workload: something that runs a proxy and carries labels and a service account. */
 export interface Workload {
@@ -51,41 +51,64 @@ export interface InventoryOptions {
 
 export function buildInventory(resources: readonly Resource[], opts: InventoryOptions = {}): Inventory {
   const domainSuffix = opts.domainSuffix ?? 'cluster.local'
+  const defaultNamespace = opts.defaultNamespace ?? 'default'
   const byKind = new Map<string, Resource[]>()
   const workloads: Workload[] = []
   const services: ServiceInfo[] = []
   const namespaces = new Set<string>()
   const serviceAccounts = new Set<string>()
+  // Inputs usually come grouped by kind and namespace: remember the last list and namespace added.
+  let lastKind: string | undefined
+  let lastList: Resource[] = []
+  let lastNs: string | undefined
   for (const r of resources) {
-    const list = byKind.get(r.kind) ?? []
-    list.push(r)
-    byKind.set(r.kind, list)
-    const ns = effectiveNamespace(r, opts.defaultNamespace)
-    if (r.kind === 'Namespace' && r.name) namespaces.add(r.name)
-    else namespaces.add(ns)
-    if (r.kind === 'ServiceAccount' && r.name) serviceAccounts.add(`${ns}/${r.name}`)
-    const w = workloadOf(r, ns)
-    if (w) {
-      workloads.push(w)
-      serviceAccounts.add(`${ns}/${w.serviceAccount}`)
+    const kind = r.kind
+    if (kind !== lastKind) {
+      let list = byKind.get(kind)
+      if (!list) byKind.set(kind, (list = []))
+      lastKind = kind
+      lastList = list
     }
-    if (r.kind === 'Service' && r.apiVersion === 'v1' && r.name) {
-      const spec = specOf(r)
-      services.push({
-        name: r.name,
-        namespace: ns,
-        host: `${r.name}.${ns}.svc.${domainSuffix}`,
-        selector: stringMap(spec.selector),
-        ports: Array.isArray(spec.ports) ? spec.ports.filter(isObj).map(portOf) : [],
-        resource: r,
-      })
+    lastList.push(r)
+    const ns = r.namespace ?? defaultNamespace
+    if (kind === 'Namespace' && r.name) namespaces.add(r.name)
+    else if (ns !== lastNs) {
+      namespaces.add(ns)
+      lastNs = ns
     }
-    if (r.kind === 'ServiceEntry' && r.apiVersion.startsWith('networking.istio.io/')) {
-      const spec = specOf(r)
-      const hosts = Array.isArray(spec.hosts) ? spec.hosts.filter((h): h is string => typeof h === 'string') : []
-      const ports = Array.isArray(spec.ports) ? spec.ports.filter(isObj).map((p) => ({name: str(p.name), port: Number(p.number), targetPort: p.targetPort as number | undefined, protocol: str(p.protocol)})) : []
-      const selector = isObj(spec.workloadSelector) ? stringMap(spec.workloadSelector.labels) : {}
-      for (const h of hosts) services.push({name: h, namespace: ns, host: h, selector, ports, resource: r})
+    switch (kind) {
+      case 'ServiceAccount':
+        if (r.name) serviceAccounts.add(`${ns}/${r.name}`)
+        break
+      case 'Service':
+        if (r.apiVersion === 'v1' && r.name) {
+          const spec = specOf(r)
+          services.push({
+            name: r.name,
+            namespace: ns,
+            host: `${r.name}.${ns}.svc.${domainSuffix}`,
+            selector: stringMap(spec.selector),
+            ports: Array.isArray(spec.ports) ? spec.ports.filter(isObj).map(portOf) : [],
+            resource: r,
+          })
+        }
+        break
+      case 'ServiceEntry':
+        if (r.apiVersion.startsWith('networking.istio.io/')) {
+          const spec = specOf(r)
+          const hosts = Array.isArray(spec.hosts) ? spec.hosts.filter((h): h is string => typeof h === 'string') : []
+          const ports = Array.isArray(spec.ports) ? spec.ports.filter(isObj).map((p) => ({name: str(p.name), port: Number(p.number), targetPort: p.targetPort as number | undefined, protocol: str(p.protocol)})) : []
+          const selector = isObj(spec.workloadSelector) ? stringMap(spec.workloadSelector.labels) : {}
+          for (const h of hosts) services.push({name: h, namespace: ns, host: h, selector, ports, resource: r})
+        }
+        break
+      default: {
+        const w = WORKLOAD_KINDS.has(kind) ? workloadOf(r, ns) : undefined
+        if (w) {
+          workloads.push(w)
+          serviceAccounts.add(`${ns}/${w.serviceAccount}`)
+        }
+      }
     }
   }
   return {
@@ -101,6 +124,9 @@ export function buildInventory(resources: readonly Resource[], opts: InventoryOp
     domainSuffix,
   }
 }
+
+/** Kinds `workloadOf` may turn into a workload. */
+const WORKLOAD_KINDS = new Set([...POD_TEMPLATE_KINDS, 'Pod', 'CronJob', 'WorkloadEntry'])
 
 function workloadOf(r: Resource, ns: string): Workload | undefined {
   if (!r.name) return undefined
