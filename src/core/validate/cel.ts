@@ -101,13 +101,38 @@ function esc(seg: string): string {
   return seg.includes('~') || seg.includes('/') ? seg.replaceAll('~', '~0').replaceAll('/', '~1') : seg
 }
 
+/** How a rule's verdict on a plain-object `self` is memoized (see ruleMemoPlan). */
+const enum Plan {
+  /** By the whole content of a small map of scalars (smallMapKey). */
+  SmallMap,
+  /** Only `has(self.f)` is read: by a bit mask of the fields' presence. */
+  Presence,
+  /** One scalar field's value plus presence bits: by that value, then by the mask. */
+  OneValue,
+  /** Several scalar fields: by a string of their values (fieldKey). */
+  Fields,
+  /** `self.all(k, …)`-style macro over a map whose body never reads `self`: by the map's keys. */
+  Keys,
+}
+
 interface CompiledRule {
   rule: string
   message: string
-  /** Verdicts already computed, by scalar `self` or by the fields the rule reads (see evaluateRule). */
-  memo: Map<unknown, string>
+  /** Verdicts on scalar `self`, by value. */
+  scalarMemo: Map<unknown, string>
+  /** Verdicts on object `self`, by a string or scalar key (plans SmallMap, Fields, Keys, OneValue). */
+  memo: Map<unknown, unknown>
+  /** Verdicts by presence mask (plan Presence). */
+  masks: (string | undefined)[]
+  plan: Plan
   /** For a rule on an object that only reads `has(self.f)` and scalar `self.f`: those fields. */
   fields: FieldUse[] | undefined
+  /** Plan Presence/OneValue: the presence-only field names (bit i = presence[i]). */
+  presence: string[]
+  /** Plan OneValue: the field whose value matters. */
+  valueField: string
+  /** For a macro over a list of objects whose variables only read `v.f`: those field names. */
+  projection: string[] | undefined
 }
 
 interface FieldUse {
@@ -136,6 +161,75 @@ function fieldUses(rule: string): FieldUse[] | undefined {
   return [...fields].map(([name, presence]) => ({name, presence}))
 }
 
+const MACRO = /\bself\.(?:all|exists|exists_one|filter|map)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,/g
+
+/**
+ * True when the rule is one macro over `self` (`self.all(k, …)` and the like) whose body never reads
+ * `self`: on a map, its verdict then depends only on the map's keys (in order).
+ */
+function keysOnly(rule: string): boolean {
+  const m = /^\s*self\.(?:all|exists|exists_one)\(\s*[A-Za-z_][A-Za-z0-9_]*\s*,/.exec(rule)
+  return m !== null && !/\bself\b/.test(rule.slice(m[0].length))
+}
+
+/**
+ * For a rule whose every `self` is a macro over it (`self.all(a, self.exists_one(b, a.f == b.f))`)
+ * and whose macro variables are only read as `v.f` (f not followed by '.', '[' or '('): the fields f.
+ * On a list of objects its verdict then depends only on those fields of each item, in order.
+ */
+function projectionOf(rule: string): string[] | undefined {
+  const vars: string[] = []
+  const rest = rule.replace(MACRO, (_m, v: string) => {
+    vars.push(v)
+    return ' '
+  })
+  if (vars.length === 0 || /\bself\b/.test(rest)) return undefined
+  const fields = new Set<string>()
+  let bad = false
+  let body = rest
+  for (const v of new Set(vars)) {
+    if (v === 'self') return undefined
+    const use = new RegExp(`(?<![.\\w])${v}\\.([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_]|\\s*[.[(])`, 'g')
+    body = body.replace(use, (_m, f: string) => {
+      fields.add(f)
+      return ' '
+    })
+    if (new RegExp(`(?<![.\\w])${v}(?![A-Za-z0-9_])`).test(body)) bad = true
+  }
+  return bad || fields.size === 0 ? undefined : [...fields]
+}
+
+/**
+ * The same string as a V8 internalized string: property keys built by split() or a regex are not,
+ * and every keyed lookup with such a key first looks it up in the string table.
+ */
+function intern(s: string): string {
+  return Object.keys({[s]: 0})[0] ?? s
+}
+
+function compileRule(spec: CelRuleSpec): CompiledRule {
+  const fields = fieldUses(spec.rule)
+  const presence = fields?.filter((f) => f.presence).map((f) => intern(f.name)) ?? []
+  const values = fields?.filter((f) => !f.presence).map((f) => intern(f.name)) ?? []
+  let plan = Plan.SmallMap
+  if (fields && values.length === 0 && presence.length <= 12) plan = Plan.Presence
+  else if (fields && values.length === 1 && presence.length <= 12) plan = Plan.OneValue
+  else if (fields) plan = Plan.Fields
+  else if (keysOnly(spec.rule)) plan = Plan.Keys
+  return {
+    rule: spec.rule,
+    message: spec.message,
+    scalarMemo: new Map(),
+    memo: new Map(),
+    masks: [],
+    plan,
+    fields: fields?.map((f) => ({name: intern(f.name), presence: f.presence})),
+    presence,
+    valueField: values[0] ?? '',
+    projection: projectionOf(spec.rule)?.map(intern),
+  }
+}
+
 /** Memo key of a small map of scalars (labels, port maps): its whole content, or undefined. */
 function smallMapKey(o: Record<string, unknown>): string | undefined {
   let key = 'm'
@@ -161,7 +255,50 @@ function fieldKey(o: Record<string, unknown>, fields: readonly FieldUse[]): stri
   return key
 }
 
+/** Bit i set when field presence[i] is set (not undefined or null). */
+function presenceMask(o: Record<string, unknown>, presence: readonly string[]): number {
+  let mask = 0
+  for (let i = 0; i < presence.length; i++) {
+    const v = o[presence[i]!]
+    if (v !== undefined && v !== null) mask |= 1 << i
+  }
+  return mask
+}
+
+/** Memo key of a map for a keys-only rule: its keys with non-null values (null ones are pruned), in order. */
+function keysKey(o: Record<string, unknown>): string {
+  let key: string | undefined
+  for (const k in o) {
+    if (o[k] === null) continue
+    key = key === undefined ? k : key + '\u0001' + k
+  }
+  return key === undefined ? '\u0002' : key
+}
+
+/** Memo key of a list for a projection rule: the projected fields of each item, or undefined. */
+function projectionKey(list: readonly unknown[], fields: readonly string[]): string | undefined {
+  let key = 'p'
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i]
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined
+    key += '\u0002'
+    for (let j = 0; j < fields.length; j++) {
+      const v = (item as Record<string, unknown>)[fields[j]!]
+      if (v === undefined) key += '\u0001u'
+      else if (v === null) key += '\u0001n'
+      else if (typeof v === 'object') return undefined
+      else key += `\u0001${typeof v}:${String(v)}`
+    }
+  }
+  return key
+}
+
 const MEMO_LIMIT = 4096
+
+function remember(memo: Map<unknown, unknown>, key: unknown, value: unknown): void {
+  if (memo.size >= MEMO_LIMIT) memo.clear()
+  memo.set(key, value)
+}
 
 /** Rules arranged as a trie of path segments, so shared prefixes are walked once per resource. */
 interface Trie {
@@ -169,16 +306,58 @@ interface Trie {
   children: {seg: string; t: Trie}[]
 }
 
-/** Per-evaluation state: findings and the (lazily built) CEL conversions of visited nodes. */
+/** Per-evaluation state: findings (allocated on the first one) and the keys of the current node. */
 interface Walk {
-  out: CelFinding[]
+  out: CelFinding[] | undefined
   keys: (string | number)[]
+}
+
+type Visit = (root: unknown, w: Walk, rules: readonly (readonly CompiledRule[])[], run: typeof runRules) => void
+
+const NO_FINDINGS: CelFinding[] = Object.freeze([]) as unknown as CelFinding[]
+
+/**
+ * Compile the trie into one function that walks a resource along the rule paths with fixed property
+ * names (children in rule order, list items in order, map values in key order), calling `run` on
+ * every node that has rules. Same visiting order as a generic walk of the trie, without its loops
+ * over path segments. Field names are embedded as JSON string literals.
+ */
+function compileVisit(trie: Trie): {visit: Visit; rules: CompiledRule[][]} {
+  const rules: CompiledRule[][] = []
+  const gen = (t: Trie, d: number): string => {
+    const n = `n${d}`
+    let code = ''
+    if (t.rules.length > 0) {
+      rules.push(t.rules)
+      code += `run(${n}, R[${rules.length - 1}], w);\n`
+    }
+    if (t.children.length === 0) return code
+    code += `if (typeof ${n} === 'object' && ${n} !== null) {\nconst a${d} = Array.isArray(${n});\n`
+    for (const {seg, t: child} of t.children) {
+      const m = `n${d + 1}`
+      if (seg === '*') {
+        code += `if (a${d}) for (let j${d} = 0; j${d} < ${n}.length; j${d}++) { const ${m} = ${n}[j${d}]; if (${m} !== undefined && ${m} !== null) { K.push(j${d});\n${gen(child, d + 1)}K.pop(); } }\n`
+      } else if (seg === '{}') {
+        code += `if (!a${d}) for (const k${d} in ${n}) { const ${m} = ${n}[k${d}]; if (${m} !== undefined && ${m} !== null) { K.push(k${d});\n${gen(child, d + 1)}K.pop(); } }\n`
+      } else {
+        const lit = JSON.stringify(seg)
+        code += `if (!a${d}) { const ${m} = ${n}[${lit}]; if (${m} !== undefined && ${m} !== null) { K.push(${lit});\n${gen(child, d + 1)}K.pop(); } }\n`
+      }
+    }
+    return code + '}\n'
+  }
+  const body = `const K = w.keys;\n${gen(trie, 0)}`
+  const visit = new Function('n0', 'w', 'R', 'run', body) as Visit
+  return {visit, rules}
 }
 
 /** A set of CEL rules grouped for fast evaluation. */
 export class CelRuleSet {
   readonly #specs: readonly CelRuleSpec[]
   readonly #trie: Trie = {rules: [], children: []}
+  readonly #walk: Walk = {out: undefined, keys: []}
+  #visit: Visit | undefined
+  #rules: CompiledRule[][] = []
 
   constructor(rules: readonly CelRuleSpec[]) {
     this.#specs = rules
@@ -192,7 +371,7 @@ export class CelRuleSet {
         }
         t = next.t
       }
-      t.rules.push({rule: r.rule, message: r.message, memo: new Map(), fields: fieldUses(r.rule)})
+      t.rules.push(compileRule(r))
     }
   }
 
@@ -210,62 +389,120 @@ export class CelRuleSet {
     return out
   }
 
-  /** Evaluate every rule against a resource object (`root` holds `spec`). */
+  /** Evaluate every rule against a resource object (`root` holds `spec`). The result is read-only. */
   evaluate(root: Obj): CelFinding[] {
-    const w: Walk = {out: [], keys: []}
-    walk(root, this.#trie, w)
-    return w.out
+    if (this.#visit === undefined) {
+      const c = compileVisit(this.#trie)
+      this.#visit = c.visit
+      this.#rules = c.rules
+    }
+    const w = this.#walk
+    const depth = w.keys.length
+    w.out = undefined
+    try {
+      this.#visit(root, w, this.#rules, runRules)
+    } finally {
+      while (w.keys.length > depth) w.keys.pop()
+    }
+    const out = w.out
+    w.out = undefined
+    return out ?? NO_FINDINGS
   }
 }
 
-function walk(node: unknown, t: Trie, w: Walk): void {
-  if (t.rules.length > 0) runRules(node, t.rules, w)
-  if (t.children.length === 0 || typeof node !== 'object' || node === null) return
-  for (let c = 0; c < t.children.length; c++) {
-    const {seg, t: child} = t.children[c]!
-    if (seg === '*') {
-      if (!Array.isArray(node)) continue
-      for (let j = 0; j < node.length; j++) step(node[j], j, child, w)
-    } else if (Array.isArray(node)) continue
-    else if (seg === '{}') {
-      for (const k in node) step((node as Record<string, unknown>)[k], k, child, w)
-    } else step((node as Record<string, unknown>)[seg], seg, child, w)
-  }
-}
+/** The node being checked and its CEL conversion (made at most once, when a rule must be evaluated). */
+let current: unknown
+let currentSelf: unknown
+let converted = false
 
-function step(v: unknown, key: string | number, t: Trie, w: Walk): void {
-  if (v === undefined || v === null) return
-  w.keys.push(key)
-  walk(v, t, w)
-  w.keys.pop()
+function evaluateCurrent(rule: string): string {
+  if (!converted) {
+    currentSelf = toCel(current)
+    converted = true
+  }
+  return evaluateRule(rule, currentSelf)
 }
 
 function runRules(node: unknown, rules: readonly CompiledRule[], w: Walk): void {
   // CEL is pure: a rule's verdict on a scalar (a duration string, a port number), or on an object
-  // for a rule that only reads a few scalar fields of it, can be reused. Keys come from the raw node;
-  // the node is converted to a CEL value only when a rule has to be evaluated.
+  // for a rule that only reads a few scalar fields of it (or only a map's keys, or a few fields of
+  // each list item), can be reused. Keys come from the raw node; the node is converted to a CEL
+  // value only when a rule has to be evaluated.
+  current = node
+  converted = false
   const scalar = typeof node !== 'object' || node === null
-  const plain = !scalar && !Array.isArray(node)
+  const list = !scalar && Array.isArray(node)
   let mapKey: string | undefined
-  let self: unknown
-  let converted = false
+  let mapKeyDone = false
+  let keys: string | undefined
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i]!
-    const key = scalar ? node : plain ? (r.fields ? fieldKey(node as Record<string, unknown>, r.fields) : (mapKey ??= smallMapKey(node as Record<string, unknown>))) : undefined
-    let verdict = key === undefined ? undefined : r.memo.get(key)
-    if (verdict === undefined) {
-      if (!converted) {
-        self = toCel(node)
-        converted = true
+    let verdict: string | undefined
+    if (scalar) {
+      verdict = r.scalarMemo.get(node)
+      if (verdict === undefined) {
+        verdict = evaluateCurrent(r.rule)
+        if (r.scalarMemo.size >= MEMO_LIMIT) r.scalarMemo.clear()
+        r.scalarMemo.set(node, verdict)
       }
-      verdict = evaluateRule(r.rule, self)
-      if (key !== undefined) {
-        if (r.memo.size >= MEMO_LIMIT) r.memo.clear()
-        r.memo.set(key, verdict)
+    } else if (list) {
+      const key = r.projection ? projectionKey(node as unknown[], r.projection) : undefined
+      if (key === undefined) verdict = evaluateCurrent(r.rule)
+      else {
+        verdict = r.memo.get(key) as string | undefined
+        if (verdict === undefined) remember(r.memo, key, (verdict = evaluateCurrent(r.rule)))
+      }
+    } else {
+      const o = node as Record<string, unknown>
+      switch (r.plan) {
+        case Plan.Presence: {
+          const mask = presenceMask(o, r.presence)
+          verdict = r.masks[mask]
+          if (verdict === undefined) r.masks[mask] = verdict = evaluateCurrent(r.rule)
+          break
+        }
+        case Plan.OneValue: {
+          let v = o[r.valueField]
+          if (v === null) v = undefined
+          if (typeof v === 'object') {
+            verdict = evaluateCurrent(r.rule)
+            break
+          }
+          let masks = r.memo.get(v) as (string | undefined)[] | undefined
+          if (masks === undefined) remember(r.memo, v, (masks = []))
+          const mask = presenceMask(o, r.presence)
+          verdict = masks[mask]
+          if (verdict === undefined) masks[mask] = verdict = evaluateCurrent(r.rule)
+          break
+        }
+        case Plan.Keys: {
+          keys ??= keysKey(o)
+          verdict = r.memo.get(keys) as string | undefined
+          if (verdict === undefined) remember(r.memo, keys, (verdict = evaluateCurrent(r.rule)))
+          break
+        }
+        default: {
+          let key: string | undefined
+          if (r.plan === Plan.Fields) key = fieldKey(o, r.fields!)
+          else {
+            if (!mapKeyDone) {
+              mapKey = smallMapKey(o)
+              mapKeyDone = true
+            }
+            key = mapKey
+          }
+          if (key === undefined) verdict = evaluateCurrent(r.rule)
+          else {
+            verdict = r.memo.get(key) as string | undefined
+            if (verdict === undefined) remember(r.memo, key, (verdict = evaluateCurrent(r.rule)))
+          }
+        }
       }
     }
-    if (verdict !== PASSED) w.out.push({pointer: pointerOf(w.keys), message: r.message + verdict, rule: r.rule})
+    if (verdict !== PASSED) (w.out ??= []).push({pointer: pointerOf(w.keys), message: r.message + verdict, rule: r.rule})
   }
+  current = undefined
+  currentSelf = undefined
 }
 
 const PASSED = '\u0000'
