@@ -287,8 +287,11 @@ function serviceExportTo(r: Resource): string[] | undefined {
   return a === undefined ? undefined : a.split(',').map((s) => s.trim()).filter(Boolean)
 }
 
-export function stringList(v: unknown): string[] | undefined {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined
+/** The strings of an array (the array itself when it holds only strings: do not mutate), or undefined. */
+export function stringList(v: unknown): readonly string[] | undefined {
+  if (!Array.isArray(v)) return undefined
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return v.filter((x): x is string => typeof x === 'string')
+  return v as string[]
 }
 
 export function stringMap(v: unknown): Record<string, string> {
@@ -298,8 +301,13 @@ export function stringMap(v: unknown): Record<string, string> {
   return out
 }
 
-export function objList(v: unknown): Obj[] {
-  return Array.isArray(v) ? v.filter(isObj) : []
+const NO_OBJS: readonly Obj[] = []
+
+/** The objects of an array (the array itself when it holds only objects: do not mutate), else none. */
+export function objList(v: unknown): readonly Obj[] {
+  if (!Array.isArray(v)) return NO_OBJS
+  for (let i = 0; i < v.length; i++) if (!isObj(v[i])) return v.filter(isObj)
+  return v as Obj[]
 }
 
 export function asObj(v: unknown): Obj {

@@ -1,4 +1,4 @@
-/** Walk a VirtualService's routes: destinations (with their JSON pointers), route lists, gateways. */
+/** Walk a VirtualService's routes: destinations (with their JSON pointers), gateways, hosts. */
 import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
 import {objList, stringList} from './mesh-index.js'
 
@@ -16,25 +16,7 @@ export interface DestinationRef {
   missing: boolean
 }
 
-export interface RouteList {
-  pointer: string
-  entries: Obj[]
-  protocol: 'http' | 'tcp' | 'tls'
-}
-
 const PROTOCOLS = ['http', 'tcp', 'tls'] as const
-
-export function routeLists(vs: Resource): RouteList[] {
-  const spec = specOf(vs)
-  const out: RouteList[] = []
-  for (const protocol of PROTOCOLS) {
-    const rules = Array.isArray(spec[protocol]) ? (spec[protocol] as unknown[]) : []
-    rules.forEach((rule, i) => {
-      if (isObj(rule) && Array.isArray(rule.route)) out.push({pointer: `/spec/${protocol}/${i}/route`, entries: rule.route.map((e) => (isObj(e) ? e : {})), protocol})
-    })
-  }
-  return out
-}
 
 const destinationCache = new WeakMap<Resource, DestinationRef[]>()
 
@@ -69,14 +51,18 @@ function collectDestinations(vs: Resource): DestinationRef[] {
   return out
 }
 
-/** The gateways a VirtualService binds to; none given means the mesh (sidecars) only. */
-export function vsGateways(vs: Resource): string[] {
+const MESH_ONLY: readonly string[] = ['mesh']
+const NO_HOSTS: readonly string[] = []
+
+/** The gateways a VirtualService binds to; none given means the mesh (sidecars) only. Shared: do not mutate. */
+export function vsGateways(vs: Resource): readonly string[] {
   const g = stringList(specOf(vs).gateways)
-  return g && g.length > 0 ? g : ['mesh']
+  return g && g.length > 0 ? g : MESH_ONLY
 }
 
-export function vsHosts(vs: Resource): string[] {
-  return stringList(specOf(vs).hosts) ?? []
+/** Shared: do not mutate. */
+export function vsHosts(vs: Resource): readonly string[] {
+  return stringList(specOf(vs).hosts) ?? NO_HOSTS
 }
 
 export function destHost(d: Obj): string {

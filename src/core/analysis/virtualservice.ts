@@ -1,9 +1,9 @@
 /** Cross-resource checks of VirtualServices: destinations, subsets, gateways, host conflicts, weights. */
-import {specOf, type Resource} from '../model/resource.js'
+import {isObj, specOf, type Resource} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
 import {ExportScope, hostsOverlap, splitNamespaced, wildcardKeys} from './hosts.js'
-import {asObj, meshIndex, NameList, objList, stringList, type MeshIndex} from './mesh-index.js'
-import {destHost, destinations, destPort, destSubset, routeLists, vsGateways, vsHosts} from './routes.js'
+import {asObj, meshIndex, NameList, objList, stringList, type MeshIndex, type MeshService} from './mesh-index.js'
+import {destHost, destinations, destPort, destSubset, vsGateways, vsHosts} from './routes.js'
 
 /** Namespaces a VirtualService's destinations must be visible from (its exportTo, own namespace by default). */
 function exportNamespaces(vs: Resource, ns: string): string[] {
@@ -19,9 +19,11 @@ export const destinationHostAnalyzer: CleatAnalyzer = {
     if (!inv.hasServices) return
     const idx = meshIndex(inv)
     for (const vs of idx.kind('VirtualService')) {
+      const dests = destinations(vs)
+      if (dests.length === 0) continue
       const ns = idx.ns(vs)
       const fromNamespaces = exportNamespaces(vs, ns)
-      for (const d of destinations(vs)) {
+      for (const d of dests) {
         const host = destHost(d.destination)
         if (d.missing || host === '') {
           ctx.report('CL3010', vs, d.missing ? d.entryPointer : d.pointer, 'route destination has no host')
@@ -29,7 +31,9 @@ export const destinationHostAnalyzer: CleatAnalyzer = {
         }
         const fq = idx.fqdn(host, ns)
         const services = idx.servicesFor(fq, fromNamespaces[0]!)
-        const invisibleFrom = fromNamespaces.find((n) => idx.servicesFor(fq, n).length === 0)
+        // The first namespace (of the exportTo list) the host is not visible from.
+        let invisibleFrom = services.length === 0 ? fromNamespaces[0] : undefined
+        for (let i = 1; invisibleFrom === undefined && i < fromNamespaces.length; i++) if (idx.servicesFor(fq, fromNamespaces[i]!).length === 0) invisibleFrom = fromNamespaces[i]
         if (invisibleFrom !== undefined) {
           const anywhere = idx.servicesFor(fq, null)
           const k8sForm = /^[^.]+\.[^.]+$/.test(host) ? `${host}.svc.${inv.domainSuffix}` : undefined
@@ -43,18 +47,27 @@ export const destinationHostAnalyzer: CleatAnalyzer = {
           continue
         }
         if (host.startsWith('*')) continue
-        const ports = [...new Set(services.flatMap((s) => s.ports))]
         const port = destPort(d.destination)
+        if (port === undefined && d.role !== 'route') continue
+        const ports = servicePorts(services)
         if (port !== undefined) {
           if (ports.length > 0 && !ports.includes(port)) {
             ctx.report('CL3011', vs, `${d.pointer}/port/number`, `destination ${host}:${port}: the service has no port ${port} (ports: ${ports.join(', ')})`)
           }
-        } else if (ports.length > 1 && d.role === 'route') {
+        } else if (ports.length > 1) {
           ctx.report('CL3012', vs, d.pointer, `destination ${host} exposes ports ${ports.join(', ')}; set destination.port to choose one`)
         }
       }
     }
   },
+}
+
+/** The distinct ports of the services, in order of first appearance. */
+function servicePorts(services: readonly MeshService[]): readonly number[] {
+  if (services.length === 1 && services[0]!.ports.length <= 1) return services[0]!.ports
+  const ports = new Set<number>()
+  for (const s of services) for (const p of s.ports) ports.add(p)
+  return [...ports]
 }
 
 export const subsetAnalyzer: CleatAnalyzer = {
@@ -63,6 +76,7 @@ export const subsetAnalyzer: CleatAnalyzer = {
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
     if (idx.kind('DestinationRule').length === 0) return // said once by inventory-gaps
+    const wildcards = hasWildcardHost(idx.destinationRulesByHost)
     for (const vs of idx.kind('VirtualService')) {
       const ns = idx.ns(vs)
       for (const d of destinations(vs)) {
@@ -70,8 +84,8 @@ export const subsetAnalyzer: CleatAnalyzer = {
         const host = destHost(d.destination)
         if (!subset || !host) continue
         const fq = idx.fqdn(host, ns)
-        const drs = drsFor(idx, fq, ns)
-        if (drs.some((dr) => definesSubset(dr, subset))) continue
+        const drs = drsFor(idx, fq, ns, wildcards)
+        if (definedBySome(drs, subset)) continue
         const why = drs.length === 0 ? `no DestinationRule for host ${host}` : `DestinationRule ${drs.map((r) => `${idx.ns(r)}/${r.name}`).join(', ')} does not define it`
         ctx.report('CL3013', vs, `${d.pointer}/subset`, `subset ${subset} of ${host} is not defined: ${why}`)
       }
@@ -79,18 +93,40 @@ export const subsetAnalyzer: CleatAnalyzer = {
   },
 }
 
-function drsFor(idx: MeshIndex, fq: string, fromNs: string): Resource[] {
-  const out: Resource[] = []
-  for (const key of [fq, ...wildcardKeys(fq).filter((k) => k !== fq)]) {
-    for (const dr of idx.destinationRulesByHost.get(key) ?? []) {
+function hasWildcardHost(byHost: ReadonlyMap<string, unknown>): boolean {
+  for (const k of byHost.keys()) if (k.startsWith('*')) return true
+  return false
+}
+
+const NO_RESOURCES: readonly Resource[] = []
+
+/** DestinationRules for `fq` (exact, then covering wildcards) visible from `fromNs`; shared: do not mutate. */
+function drsFor(idx: MeshIndex, fq: string, fromNs: string, wildcards: boolean): readonly Resource[] {
+  const byHost = idx.destinationRulesByHost
+  const exact = byHost.get(fq) ?? NO_RESOURCES
+  let out: Resource[] | undefined
+  for (let i = 0; i < exact.length; i++) {
+    if (idx.scopeOf(exact[i]!).visibleIn(fromNs)) out?.push(exact[i]!)
+    else out ??= exact.slice(0, i)
+  }
+  if (!wildcards) return out ?? exact
+  out ??= exact.slice()
+  for (const key of wildcardKeys(fq)) {
+    if (key === fq) continue
+    for (const dr of byHost.get(key) ?? []) {
       if (idx.scopeOf(dr).visibleIn(fromNs)) out.push(dr)
     }
   }
   return out
 }
 
-function definesSubset(dr: Resource, subset: string): boolean {
-  return objList(specOf(dr).subsets).some((s) => s.name === subset)
+function definedBySome(drs: readonly Resource[], subset: string): boolean {
+  for (const dr of drs) {
+    const subsets = specOf(dr).subsets
+    if (!Array.isArray(subsets)) continue
+    for (const s of subsets) if (isObj(s) && s.name === subset) return true
+  }
+  return false
 }
 
 const INTERNAL_GATEWAY = '~istio-autogenerated-k8s-gateway'
@@ -109,30 +145,35 @@ export const gatewayRefAnalyzer: CleatAnalyzer = {
   istioAnalyzers: ['virtualservice.GatewayAnalyzer'],
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
-    const k8sGateways = new Map<string, Resource>()
-    for (const g of inv.byKind.get('Gateway') ?? []) if (g.apiVersion.startsWith('gateway.networking.k8s.io/') && g.name) k8sGateways.set(`${idx.ns(g)}/${g.name}`, g)
+    let k8sGateways: Map<string, Resource> | undefined
     for (const vs of idx.kind('VirtualService')) {
+      const gws = stringList(specOf(vs).gateways)
+      if (!gws || gws.length === 0) continue
       const ns = idx.ns(vs)
-      const gws = stringList(specOf(vs).gateways) ?? []
-      gws.forEach((ref, i) => {
-        if (ref === 'mesh') return
+      if (!k8sGateways) {
+        k8sGateways = new Map()
+        for (const g of inv.byKind.get('Gateway') ?? []) if (g.apiVersion.startsWith('gateway.networking.k8s.io/') && g.name) k8sGateways.set(`${idx.ns(g)}/${g.name}`, g)
+      }
+      for (let i = 0; i < gws.length; i++) {
+        const ref = gws[i]!
+        if (ref === 'mesh') continue
         const pointer = `/spec/gateways/${i}`
         if (ref.includes(INTERNAL_GATEWAY)) {
           ctx.report('CL3018', vs, pointer, `gateway ${ref} is generated internally from a Kubernetes Gateway; reference the Kubernetes Gateway (parentRefs) instead`)
-          return
+          continue
         }
         const {namespace, name} = splitNamespaced(ref, ns)
         const gw = idx.gateways.get(`${namespace}/${name}`) ?? k8sGateways.get(`${namespace}/${name}`)
-        if (!gw && idx.gateways.size === 0 && k8sGateways.size === 0) return // no Gateway in the inputs: said once by inventory-gaps
+        if (!gw && idx.gateways.size === 0 && k8sGateways.size === 0) continue // no Gateway in the inputs: said once by inventory-gaps
         if (!gw) {
           ctx.report('CL3016', vs, pointer, `gateway ${namespace}/${name} not found`)
-          return
+          continue
         }
         const hosts = vsHosts(vs)
         if (!vsHostInGateway(gw, hosts, ns, idx.ns(gw))) {
           ctx.report('CL3017', vs, pointer, `none of the hosts ${hosts.join(', ') || '(none)'} is served by gateway ${namespace}/${name} (server hosts: ${[...new Set(gatewayHosts(gw))].join(', ') || 'none'})`)
         }
-      })
+      }
     }
   },
 }
@@ -163,28 +204,36 @@ export const meshHostConflictAnalyzer: CleatAnalyzer = {
     const idx = meshIndex(inv)
     // gateway key ('mesh' or ns/name) → host → bindings
     const byGatewayHost = new Map<string, Map<string, Binding[]>>()
+    // Gateways with a wildcard host (only those need the covering lookups).
+    const withWildcards = new Set<string>()
     for (const vs of idx.kind('VirtualService')) {
       const ns = idx.ns(vs)
       const scope = idx.scopeOf(vs)
+      const vsHostList = vsHosts(vs)
       for (const g of vsGateways(vs)) {
         const key = g === 'mesh' ? 'mesh' : (({namespace, name}) => `${namespace}/${name}`)(splitNamespaced(g, ns))
         let hosts = byGatewayHost.get(key)
         if (!hosts) byGatewayHost.set(key, (hosts = new Map()))
-        vsHosts(vs).forEach((h, hostIndex) => {
-          if (h === '*' && key === 'mesh') return
+        for (let hostIndex = 0; hostIndex < vsHostList.length; hostIndex++) {
+          const h = vsHostList[hostIndex]!
+          if (h === '*' && key === 'mesh') continue
           const fq = idx.fqdn(h, ns)
-          const list = hosts.get(fq) ?? []
-          list.push({vs, host: fq, hostIndex, scope})
-          hosts.set(fq, list)
-        })
+          const list = hosts.get(fq)
+          const b = {vs, host: fq, hostIndex, scope}
+          if (list) list.push(b)
+          else hosts.set(fq, [b])
+          if (fq.startsWith('*')) withWildcards.add(key)
+        }
       }
     }
     // One finding per VirtualService and gateway, naming every conflicting host.
     for (const [gateway, hosts] of byGatewayHost) {
       const found = new Map<Resource, {hosts: NameList; others: NameList; hostIndex: number}>()
+      const wildcards = withWildcards.has(gateway)
       for (const [host, exact] of hosts) {
+        if (!wildcards && exact.length < 2) continue
         // Bindings of the same host, plus wildcard hosts that cover it (`*.d` covers `*.productpage.d`).
-        const covering = wildcardKeys(host).flatMap((k) => (k !== host ? (hosts.get(k) ?? []) : []))
+        const covering = wildcards ? wildcardKeys(host).flatMap((k) => (k !== host ? (hosts.get(k) ?? []) : [])) : []
         const bindings = covering.length > 0 ? [...exact, ...covering] : exact
         if (bindings.length < 2) continue
         // Bindings with the same exportTo scope conflict as a group: compare groups, mark a few names each.
@@ -239,6 +288,7 @@ export const ingressSubsetAnalyzer: CleatAnalyzer = {
   istioAnalyzers: ['virtualservice.DestinationHostAnalyzer'],
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
+    if (idx.kind('VirtualService').every((vs) => vsGateways(vs).includes('mesh'))) return
     const subsetHosts = new Map<string, Resource>()
     for (const vs of idx.kind('VirtualService')) {
       if (!vsGateways(vs).includes('mesh')) continue
@@ -264,21 +314,41 @@ export const weightAnalyzer: CleatAnalyzer = {
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
     for (const vs of idx.kind('VirtualService')) {
-      for (const list of routeLists(vs)) {
-        const weights = list.entries.map((e) => (typeof e.weight === 'number' ? e.weight : undefined))
-        if (list.entries.length === 1) {
-          const w = weights[0]
-          if (w !== undefined && w !== 100) ctx.report('CL3021', vs, `${list.pointer}/0/weight`, `the only destination has weight ${w}; it receives all traffic anyway, so write 100 or leave the weight out`)
-          continue
-        }
-        if (list.entries.length < 2 || weights.every((w) => w === undefined)) continue
-        const total = weights.reduce<number>((a, w) => a + (w ?? 0), 0)
-        if (total !== 100 && total > 0) {
-          ctx.report('CL3020', vs, list.pointer, `route weights total ${total}, not 100; Istio scales them proportionally, which is rarely what percentages meant`)
+      const spec = specOf(vs)
+      for (const protocol of PROTOCOLS) {
+        const rules = spec[protocol]
+        if (!Array.isArray(rules)) continue
+        for (let i = 0; i < rules.length; i++) {
+          const rule: unknown = rules[i]
+          if (!isObj(rule) || !Array.isArray(rule.route)) continue
+          const entries: unknown[] = rule.route
+          if (entries.length === 1) {
+            const w = weightOf(entries[0])
+            if (w !== undefined && w !== 100) ctx.report('CL3021', vs, `/spec/${protocol}/${i}/route/0/weight`, `the only destination has weight ${w}; it receives all traffic anyway, so write 100 or leave the weight out`)
+            continue
+          }
+          if (entries.length < 2) continue
+          let weighted = false
+          let total = 0
+          for (const e of entries) {
+            const w = weightOf(e)
+            if (w !== undefined) weighted = true
+            total += w ?? 0
+          }
+          if (!weighted) continue
+          if (total !== 100 && total > 0) {
+            ctx.report('CL3020', vs, `/spec/${protocol}/${i}/route`, `route weights total ${total}, not 100; Istio scales them proportionally, which is rarely what percentages meant`)
+          }
         }
       }
     }
   },
+}
+
+const PROTOCOLS = ['http', 'tcp', 'tls'] as const
+
+function weightOf(entry: unknown): number | undefined {
+  return isObj(entry) && typeof entry.weight === 'number' ? entry.weight : undefined
 }
 
 export const jwtClaimRouteAnalyzer: CleatAnalyzer = {
@@ -315,13 +385,17 @@ export const jwtClaimRouteAnalyzer: CleatAnalyzer = {
   },
 }
 
+const HEADER_FIELDS = ['headers', 'withoutHeaders'] as const
+
 function findClaimMatch(vs: Resource): {key: string; pointer: string} | undefined {
   const http = objList(specOf(vs).http)
   for (let i = 0; i < http.length; i++) {
     const matches = objList(http[i]!.match)
     for (let j = 0; j < matches.length; j++) {
-      for (const field of ['headers', 'withoutHeaders'] as const) {
-        for (const key of Object.keys(asObj(matches[j]![field]))) {
+      for (const field of HEADER_FIELDS) {
+        const headers = matches[j]![field]
+        if (!isObj(headers)) continue
+        for (const key of Object.keys(headers)) {
           if (key.startsWith('@request.auth.claims')) return {key, pointer: `/spec/http/${i}/match/${j}/${field}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`}
         }
       }
@@ -335,6 +409,7 @@ export const delegateAnalyzer: CleatAnalyzer = {
   istioAnalyzers: [],
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
+    if (!idx.kind('VirtualService').some((vs) => objList(specOf(vs).http).some((rule) => isObj(rule.delegate)))) return
     const byName = new Map<string, Resource>()
     for (const vs of idx.kind('VirtualService')) if (vs.name) byName.set(`${idx.ns(vs)}/${vs.name}`, vs)
     for (const vs of idx.kind('VirtualService')) {
