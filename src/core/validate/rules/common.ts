@@ -1,5 +1,5 @@
 import {isIP} from 'node:net'
-import {at, has, isObj, list, obj, q, str, type Obj, type Out} from './util.js'
+import {at, cached, has, isObj, list, obj, q, str, type Obj, type Out} from './util.js'
 
 // ---------------------------------------------------------------- durations
 
@@ -8,6 +8,12 @@ const DURATION_PART = /(\d*\.?\d*)(ns|us|µs|μs|ms|s|m|h)/y
 
 /** Parse a duration as Istio accepts it (Go syntax: "1h30m", "100ms", "2.5s"); nanoseconds, or undefined. */
 export function parseDuration(s: string): number | undefined {
+  return parseDurationCached(s)
+}
+
+const parseDurationCached = cached(computeDuration)
+
+function computeDuration(s: string): number | undefined {
   let i = 0
   let sign = 1
   if (s[0] === '-' || s[0] === '+') {
@@ -110,6 +116,12 @@ function dnsLabelsProblem(domain: string, whole: string): string | undefined {
 
 /** Istio's FQDN rule (no wildcard). */
 export function fqdnProblem(host: string): string | undefined {
+  return fqdnCached(host)
+}
+
+const fqdnCached = cached(computeFqdnProblem)
+
+function computeFqdnProblem(host: string): string | undefined {
   if (host.length === 0) return 'domain name is empty'
   if (host.length > 255) return `domain name ${q(host)} is longer than 255 characters`
   return dnsLabelsProblem(host, host)
@@ -117,6 +129,12 @@ export function fqdnProblem(host: string): string | undefined {
 
 /** Istio's host rule: an FQDN whose first label may be '*' or start with '*' (`*.example.com`). */
 export function wildcardDomainProblem(host: string): string | undefined {
+  return wildcardCached(host)
+}
+
+const wildcardCached = cached(computeWildcardDomainProblem)
+
+function computeWildcardDomainProblem(host: string): string | undefined {
   // Istio's SNI form for passthrough to a mesh service: outbound_.<port>_._.<host>
   const sni = /^outbound_\.\d+_\._\.(.+)$/.exec(host)
   if (sni) return wildcardDomainProblem(sni[1]!)
@@ -256,6 +274,12 @@ export function headerValueProblem(v: string): string | undefined {
 
 /** Kubernetes label key rules (optional DNS prefix + qualified name). */
 export function labelKeyProblem(key: string): string | undefined {
+  return labelKeyCached(key)
+}
+
+const labelKeyCached = cached(computeLabelKeyProblem)
+
+function computeLabelKeyProblem(key: string): string | undefined {
   const slash = key.indexOf('/')
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined
   const name = slash >= 0 ? key.slice(slash + 1) : key
@@ -265,6 +289,12 @@ export function labelKeyProblem(key: string): string | undefined {
 }
 
 export function labelValueProblem(v: string): string | undefined {
+  return labelValueCached(v)
+}
+
+const labelValueCached = cached(computeLabelValueProblem)
+
+function computeLabelValueProblem(v: string): string | undefined {
   if (v === '') return undefined
   if (v.length > 63 || !QUALIFIED_NAME.test(v)) return `label value ${q(v)} is invalid (alphanumerics, '-', '_' and '.', at most 63 characters, starting and ending with an alphanumeric)`
   return undefined

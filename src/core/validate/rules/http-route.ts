@@ -3,7 +3,7 @@ import {
   matchHeaderNameProblem, wildcardDomainProblem, isDnsLabel, isK8sLabel,
 } from './common.js'
 import {checkGatewayNames} from './hosts.js'
-import {at, has, hasStr, list, num, obj, q, str, type Obj, type Out} from './util.js'
+import {at, has, hasStr, isObj, list, num, obj, q, str, type Obj, type Out} from './util.js'
 
 /** Where a route is checked from: the VirtualService around it. */
 export interface RouteContext {
@@ -54,10 +54,11 @@ export function checkHttpRoute(out: Out, p: string, route: unknown, rc: RouteCon
       if (hasStr(d, 'namespace') && !isK8sLabel(d.namespace as string)) out.err('CL2009', at(p, 'delegate', 'namespace'), `delegate namespace ${q(d.namespace)} is not a valid namespace name`)
     }
   }
-  checkHeaderOperations(out, at(p, 'headers'), h.headers)
-  checkAuthorityRewrite(out, p, h)
-  checkCors(out, at(p, 'corsPolicy'), h.corsPolicy)
-  checkFault(out, at(p, 'fault'), h.fault)
+  // Each check below does nothing for an absent field; skipping it also skips building its pointer.
+  if (h.headers !== undefined) checkHeaderOperations(out, at(p, 'headers'), h.headers)
+  if (h.headers !== undefined || h.rewrite !== undefined) checkAuthorityRewrite(out, p, h)
+  if (h.corsPolicy !== undefined) checkCors(out, at(p, 'corsPolicy'), h.corsPolicy)
+  if (h.fault !== undefined) checkFault(out, at(p, 'fault'), h.fault)
   if (has(h, 'mirrorPercent')) {
     out.warn('CL2015', at(p, 'mirrorPercent'), 'mirrorPercent is deprecated; use mirrorPercentage')
     const v = num(h.mirrorPercent)
@@ -65,7 +66,7 @@ export function checkHttpRoute(out: Out, p: string, route: unknown, rc: RouteCon
   }
   if (has(h, 'mirror') && list(h.mirrors).length > 0) out.err('CL2011', at(p, 'mirrors'), 'mirror and mirrors cannot both be set; use mirrors')
   if (has(h, 'mirror')) checkDestination(out, at(p, 'mirror'), h.mirror)
-  checkPercentage(out, at(p, 'mirrorPercentage'), h.mirrorPercentage, 'mirrorPercentage')
+  if (h.mirrorPercentage !== undefined) checkPercentage(out, at(p, 'mirrorPercentage'), h.mirrorPercentage, 'mirrorPercentage')
   for (let i = 0, items = list(h.mirrors); i < items.length; i++) {
     const m = items[i]
     const mo = obj(m)
@@ -73,39 +74,45 @@ export function checkHttpRoute(out: Out, p: string, route: unknown, rc: RouteCon
     checkDestination(out, at(p, 'mirrors', i, 'destination'), mo.destination) // a missing destination: schema (required)
     checkPercentage(out, at(p, 'mirrors', i, 'percentage'), mo.percentage, 'mirror percentage')
   }
-  checkRedirect(out, at(p, 'redirect'), h.redirect, h.match)
-  checkDirectResponse(out, at(p, 'directResponse'), h.directResponse)
-  checkRetries(out, at(p, 'retries'), h.retries)
-  checkRewrite(out, at(p, 'rewrite'), h.rewrite)
-  checkRouteDestinations(out, at(p, 'route'), h.route, true)
+  if (h.redirect !== undefined) checkRedirect(out, at(p, 'redirect'), h.redirect, h.match)
+  if (h.directResponse !== undefined) checkDirectResponse(out, at(p, 'directResponse'), h.directResponse)
+  if (h.retries !== undefined) checkRetries(out, at(p, 'retries'), h.retries)
+  if (h.rewrite !== undefined) checkRewrite(out, at(p, 'rewrite'), h.rewrite)
+  if (h.route !== undefined) checkRouteDestinations(out, at(p, 'route'), h.route, true)
   if (has(h, 'timeout')) checkDuration(out, at(p, 'timeout'), h.timeout)
   for (let i = 0, items = list(h.match); i < items.length; i++) checkHttpMatch(out, at(p, 'match', i), items[i], rc)
 }
 
+const STRING_MATCH_FIELDS = ['scheme', 'method', 'authority'] as const
+const HEADER_MATCH_FIELDS = ['headers', 'withoutHeaders'] as const
+const PRESENCE_REGEX: {presenceRegex: boolean} = {presenceRegex: true}
+const NO_OPTIONS: {presenceRegex: boolean} = {presenceRegex: false}
+
 function checkHttpMatch(out: Out, p: string, v: unknown, rc: RouteContext): void {
   const m = obj(v)
   if (!m) return
-  checkStringMatch(out, at(p, 'uri'), m.uri, 'uri', {allowEmptyPrefix: true})
-  for (const f of ['scheme', 'method', 'authority'] as const) checkStringMatch(out, at(p, f), m[f], f)
-  for (const f of ['headers', 'withoutHeaders'] as const) {
+  if (m.uri !== undefined) checkStringMatch(out, at(p, 'uri'), m.uri, 'uri', {allowEmptyPrefix: true})
+  for (const f of STRING_MATCH_FIELDS) if (m[f] !== undefined) checkStringMatch(out, at(p, f), m[f], f)
+  for (const f of HEADER_MATCH_FIELDS) {
     const hs = obj(m[f])
     if (!hs) continue
-    for (const [name, sm] of Object.entries(hs)) {
-      const hp = at(p, f, name)
+    for (const name of Object.keys(hs)) {
+      const sm = hs[name]
       if (sm === null) continue
+      const hp = at(p, f, name)
       const np = matchHeaderNameProblem(name)
       if (np) out.err('CL2006', hp, np)
       else if (name.startsWith('@request.auth.claims') && rc.appliesToMesh) {
         out.err('CL2006', hp, 'JWT claim based routing (@request.auth.claims) only works on gateways; bind this VirtualService to gateways only, without "mesh"')
       }
-      checkStringMatch(out, hp, sm, `header ${q(name)}`, {presenceRegex: f === 'withoutHeaders'})
+      if (isObj(sm)) checkStringMatch(out, hp, sm, `header ${q(name)}`, f === 'withoutHeaders' ? PRESENCE_REGEX : NO_OPTIONS)
     }
   }
   const qp = obj(m.queryParams)
   if (qp) for (const [name, sm] of Object.entries(qp)) checkStringMatch(out, at(p, 'queryParams', name), sm, `query parameter ${q(name)}`)
   if (has(m, 'port')) checkPort(out, at(p, 'port'), m.port)
-  checkLabels(out, at(p, 'sourceLabels'), m.sourceLabels)
-  checkGatewayNames(out, at(p, 'gateways'), m.gateways, rc.gatewaySemantics)
+  if (m.sourceLabels !== undefined) checkLabels(out, at(p, 'sourceLabels'), m.sourceLabels)
+  if (m.gateways !== undefined) checkGatewayNames(out, at(p, 'gateways'), m.gateways, rc.gatewaySemantics)
   if (hasStr(m, 'sourceNamespace') && !isK8sLabel(m.sourceNamespace as string)) out.err('CL2009', at(p, 'sourceNamespace'), `sourceNamespace ${q(m.sourceNamespace)} is not a valid namespace name`)
 }
 
@@ -308,12 +315,12 @@ export function checkRouteDestinations(out: Out, p: string, v: unknown, http: bo
   let total = 0
   for (let i = 0; i < items.length; i++) {
     const d = items[i]
-    const dp = at(p, i)
     if (d === null) continue
     const o = obj(d)
     if (!o) continue
-    checkDestination(out, at(dp, 'destination'), o.destination) // a missing destination: schema (required)
-    if (http) checkHeaderOperations(out, at(dp, 'headers'), o.headers)
+    const dp = at(p, i)
+    if (o.destination !== undefined) checkDestination(out, at(dp, 'destination'), o.destination) // a missing destination: schema (required)
+    if (http && o.headers !== undefined) checkHeaderOperations(out, at(dp, 'headers'), o.headers)
     const w = num(o.weight) ?? 0
     if (w < 0) out.err('CL2102', at(dp, 'weight'), `weight ${w} is negative`)
     total += w

@@ -43,6 +43,24 @@ export function hasItems(o: Obj | undefined, key: string): boolean {
   return o !== undefined && Array.isArray(o[key]) && (o[key] as unknown[]).length > 0
 }
 
+const NONE = Symbol('none')
+
+/**
+ * A pure function of a string with a bounded cache: the same host names, label keys and durations
+ * recur in every resource, and their checks (regexes, splits) cost more than a map lookup.
+ */
+export function cached<R>(fn: (s: string) => R | undefined, limit = 10_000): (s: string) => R | undefined {
+  const memo = new Map<string, R | typeof NONE>()
+  return (s) => {
+    const r = memo.get(s)
+    if (r !== undefined) return r === NONE ? undefined : r
+    const v = fn(s)
+    if (memo.size >= limit) memo.clear()
+    memo.set(s, v === undefined ? NONE : v)
+    return v
+  }
+}
+
 /** Escape one JSON pointer segment. */
 export function esc(seg: string | number): string {
   if (typeof seg === 'number') return String(seg)
