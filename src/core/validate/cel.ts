@@ -207,6 +207,8 @@ function intern(s: string): string {
   return Object.keys({[s]: 0})[0] ?? s
 }
 
+const sharedMemos = new Map<string, Pick<CompiledRule, 'scalarMemo' | 'memo' | 'masks'>>()
+
 function compileRule(spec: CelRuleSpec): CompiledRule {
   const fields = fieldUses(spec.rule)
   const presence = fields?.filter((f) => f.presence).map((f) => intern(f.name)) ?? []
@@ -216,12 +218,19 @@ function compileRule(spec: CelRuleSpec): CompiledRule {
   else if (fields && values.length === 1 && presence.length <= 12) plan = Plan.OneValue
   else if (fields) plan = Plan.Fields
   else if (keysOnly(spec.rule)) plan = Plan.Keys
+  // Verdicts depend only on the rule text, so rules with the same text (the many duration rules)
+  // share their memos.
+  let memos = sharedMemos.get(spec.rule)
+  if (memos === undefined) {
+    memos = {scalarMemo: new Map(), memo: new Map(), masks: []}
+    sharedMemos.set(spec.rule, memos)
+  }
   return {
     rule: spec.rule,
     message: spec.message,
-    scalarMemo: new Map(),
-    memo: new Map(),
-    masks: [],
+    scalarMemo: memos.scalarMemo,
+    memo: memos.memo,
+    masks: memos.masks,
     plan,
     fields: fields?.map((f) => ({name: intern(f.name), presence: f.presence})),
     presence,

@@ -30,6 +30,10 @@ export function labelValueProblem(value: string): string | undefined {
   return undefined
 }
 
+function entryPointer(field: string, key: string): string {
+  return `/metadata/${field}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`
+}
+
 /** Object metadata checks for Istio kinds, as the API server applies them. */
 export function checkMetadata(r: Resource, ctx: RuleContext): void {
   const meta = r.obj.metadata
@@ -56,14 +60,15 @@ export function checkMetadata(r: Resource, ctx: RuleContext): void {
       ctx.report('CL0011', `/metadata/${field}`, `metadata.${field} must be a map of strings`)
       continue
     }
-    for (const [k, v] of Object.entries(map)) {
-      const at = `/metadata/${field}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`
-      if (typeof v !== 'string') ctx.report('CL0011', at, `metadata.${field}[${JSON.stringify(k)}] must be a string (quote it: "${String(v)}")`)
+    for (const k of Object.keys(map)) {
+      const v = map[k]
+      // The pointer is built only when something is reported.
+      if (typeof v !== 'string') ctx.report('CL0011', entryPointer(field, k), `metadata.${field}[${JSON.stringify(k)}] must be a string (quote it: "${String(v)}")`)
       const kp = labelKeyProblem(k)
-      if (kp) ctx.report('CL0011', at, field === 'labels' ? kp : kp.replace('label', 'annotation'))
+      if (kp) ctx.report('CL0011', entryPointer(field, k), field === 'labels' ? kp : kp.replace('label', 'annotation'))
       else if (field === 'labels' && typeof v === 'string') {
         const vp = labelValueProblem(v)
-        if (vp) ctx.report('CL0011', at, vp)
+        if (vp) ctx.report('CL0011', entryPointer(field, k), vp)
       }
     }
   }

@@ -1,6 +1,6 @@
 import {isIPOrCidr} from './common.js'
 import {checkPolicyTargets} from './policy-target.js'
-import {at, has, list, nativeRule, obj, q, type Obj, type Out} from './util.js'
+import {at, cached, has, list, nativeRule, obj, q, type Obj, type Out} from './util.js'
 
 /** What each source/operation list field is, so every object is read once, key by key. */
 const enum F {
@@ -60,15 +60,14 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
   let hasPorts = false
   for (let j = 0, items = list(rule.from); j < items.length; j++) {
     const fv = items[j]
-    const fp = at(rp, 'from', j)
     const f = obj(fv)
     if (!f || !has(f, 'source')) {
-      out.err('CL2701', fp, 'a from entry needs a source')
+      out.err('CL2701', at(rp, 'from', j), 'a from entry needs a source')
       continue
     }
     const src = obj(f.source)
     if (!src) continue
-    const sp = at(fp, 'source')
+    const sp = at(rp, 'from', j, 'source')
     const seen = checkFields(out, sp, src, SOURCE_FIELDS)
     if (seen === 0) out.err('CL2701', sp, 'source is empty; set principals, namespaces, ipBlocks, requestPrincipals or another field')
     if (seen & F.ServiceAccount && seen & F.PrincipalOrNamespace) {
@@ -84,15 +83,14 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
   if (Array.isArray(rule.to) && rule.to.length === 0) out.err('CL2701', at(rp, 'to'), 'to is an empty list; remove it or add an operation')
   for (let j = 0, items = list(rule.to); j < items.length; j++) {
     const tv = items[j]
-    const tp = at(rp, 'to', j)
     const t = obj(tv)
     if (!t || !has(t, 'operation')) {
-      out.err('CL2701', tp, 'a to entry needs an operation')
+      out.err('CL2701', at(rp, 'to', j), 'a to entry needs an operation')
       continue
     }
     const op = obj(t.operation)
     if (!op) continue
-    const opp = at(tp, 'operation')
+    const opp = at(rp, 'to', j, 'operation')
     const seen = checkFields(out, opp, op, OPERATION_FIELDS)
     if (seen === 0) out.err('CL2701', opp, 'operation is empty; set hosts, ports, methods or paths')
     if (seen & F.Port) hasPorts = true
@@ -100,10 +98,10 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
   }
   for (let j = 0, items = list(rule.when); j < items.length; j++) {
     const cv = items[j]
-    const cp = at(rp, 'when', j)
     const c = obj(cv)
     if (!c) continue
     if (typeof c.key !== 'string') continue
+    const cp = at(rp, 'when', j)
     const key = c.key
     if (key === '') {
       out.err('CL2701', at(cp, 'key'), 'a when condition needs a non-empty key')
@@ -112,7 +110,7 @@ function checkRule(out: Out, rp: string, rule: Obj, action: string): void {
     if (list(c.values).length === 0 && list(c.notValues).length === 0) out.err('CL2701', cp, `condition ${q(key)} needs values or notValues`)
     const kp = attributeProblem(key)
     if (kp) out.err('CL2701', at(cp, 'key'), kp)
-    else for (const f of ['values', 'notValues'] as const) {
+    else for (const f of CONDITION_VALUE_FIELDS) {
       for (let n = 0, items = list(c[f]); n < items.length; n++) {
         const val = items[n]
         if (typeof val !== 'string') continue
@@ -164,7 +162,11 @@ function validPortString(s: string): boolean {
   return /^\d+$/.test(s) && Number(s) <= 65535
 }
 
-function attributeProblem(key: string): string | undefined {
+const CONDITION_VALUE_FIELDS = ['values', 'notValues'] as const
+
+const attributeProblem = cached(computeAttributeProblem)
+
+function computeAttributeProblem(key: string): string | undefined {
   if (PLAIN_KEYS.has(key) || key === 'source.trustDomain') return undefined
   if (key.startsWith('experimental.envoy.filters.')) return undefined
   for (const prefix of ['request.headers', 'request.auth.claims']) {

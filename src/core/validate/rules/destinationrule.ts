@@ -21,10 +21,10 @@ export const destinationRuleRule = nativeRule('destinationrule', ['DestinationRu
       names.add(o.name)
       if (!isDnsLabel(o.name)) out.err('CL2205', at(sp, 'name'), `subset name ${q(o.name)} is not a DNS-1123 label (letters, digits and '-', at most 63 characters)`)
     }
-    checkLabels(out, at(sp, 'labels'), o.labels)
-    checkTrafficPolicy(out, at(sp, 'trafficPolicy'), o.trafficPolicy, ns)
+    if (o.labels !== undefined) checkLabels(out, at(sp, 'labels'), o.labels)
+    if (o.trafficPolicy !== undefined) checkTrafficPolicy(out, at(sp, 'trafficPolicy'), o.trafficPolicy, ns)
   }
   const selector = obj(spec.workloadSelector)
-  checkExportTo(out, '/spec/exportTo', spec.exportTo, ns, {drWithSelector: has(spec, 'workloadSelector')})
+  if (spec.exportTo !== undefined) checkExportTo(out, '/spec/exportTo', spec.exportTo, ns, {drWithSelector: has(spec, 'workloadSelector')})
   if (selector) checkWorkloadSelector(out, '/spec/workloadSelector/matchLabels', selector.matchLabels ?? {}, {warnEmpty: true})
 })

@@ -5,7 +5,8 @@ const TARGET_KINDS = new Set(['core/Service', 'networking.istio.io/ServiceEntry'
 
 /** selector / targetRef / targetRefs shared by AuthorizationPolicy and RequestAuthentication. */
 export function checkPolicyTargets(out: Out, spec: Obj, code: string): void {
-  const set = ['selector', 'targetRef', 'targetRefs'].filter((k) => (k === 'targetRefs' ? list(spec[k]).length > 0 : has(spec, k)))
+  const count = (has(spec, 'selector') ? 1 : 0) + (has(spec, 'targetRef') ? 1 : 0) + (list(spec.targetRefs).length > 0 ? 1 : 0)
+  const set = count > 1 ? ['selector', 'targetRef', 'targetRefs'].filter((k) => (k === 'targetRefs' ? list(spec[k]).length > 0 : has(spec, k))) : []
   if (set.length > 1) out.err(code, `/spec/${set[1]}`, `only one of selector, targetRef and targetRefs can be set (found ${set.join(', ')})`)
   const sel = obj(spec.selector)
   if (sel) checkWorkloadSelector(out, '/spec/selector/matchLabels', sel.matchLabels ?? {}, {warnEmpty: true})

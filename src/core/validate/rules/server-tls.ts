@@ -14,23 +14,25 @@ function isCipherSuite(s: string): boolean {
   return CIPHER_SUITES.has(name)
 }
 
+const ISTIO_MUTUAL_FORBIDDEN: readonly (readonly [string, string])[] = [['serverCertificate', 'a server certificate'], ['privateKey', 'a private key'], ['caCertificates', 'a client CA bundle'], ['credentialName', 'a credentialName']]
+
 /** Server-side TLS settings (Gateway servers; Sidecar ingress listeners reuse it). */
 export function checkServerTls(out: Out, p: string, t: Obj): void {
   const mode = typeof t.mode === 'string' ? t.mode : 'PASSTHROUGH'
   if (mode === 'ISTIO_MUTUAL') {
-    const fields: [string, string][] = [['serverCertificate', 'a server certificate'], ['privateKey', 'a private key'], ['caCertificates', 'a client CA bundle'], ['credentialName', 'a credentialName']]
-    for (const [k, what] of fields) if (hasStr(t, k)) out.err('CL2301', at(p, k), `ISTIO_MUTUAL TLS cannot have ${what} (${k}); Istio provides the certificates`)
+    for (const [k, what] of ISTIO_MUTUAL_FORBIDDEN) if (hasStr(t, k)) out.err('CL2301', at(p, k), `ISTIO_MUTUAL TLS cannot have ${what} (${k}); Istio provides the certificates`)
     if (hasItems(t, 'credentialNames')) out.err('CL2301', at(p, 'credentialNames'), 'ISTIO_MUTUAL TLS cannot have credentialNames; Istio provides the certificates')
     if (hasItems(t, 'tlsCertificates')) out.err('CL2301', at(p, 'tlsCertificates'), 'ISTIO_MUTUAL TLS cannot have tlsCertificates; Istio provides the certificates')
     return
   }
-  const sources = [
-    hasStr(t, 'credentialName') ? 'credentialName' : '',
-    hasItems(t, 'credentialNames') ? 'credentialNames' : '',
-    hasItems(t, 'tlsCertificates') ? 'tlsCertificates' : '',
-    hasStr(t, 'serverCertificate') && hasStr(t, 'privateKey') ? 'serverCertificate/privateKey' : '',
-  ].filter(Boolean)
-  if (sources.length > 1) {
+  const sourceCount = (hasStr(t, 'credentialName') ? 1 : 0) + (hasItems(t, 'credentialNames') ? 1 : 0) + (hasItems(t, 'tlsCertificates') ? 1 : 0) + (hasStr(t, 'serverCertificate') && hasStr(t, 'privateKey') ? 1 : 0)
+  if (sourceCount > 1) {
+    const sources = [
+      hasStr(t, 'credentialName') ? 'credentialName' : '',
+      hasItems(t, 'credentialNames') ? 'credentialNames' : '',
+      hasItems(t, 'tlsCertificates') ? 'tlsCertificates' : '',
+      hasStr(t, 'serverCertificate') && hasStr(t, 'privateKey') ? 'serverCertificate/privateKey' : '',
+    ].filter(Boolean)
     out.err('CL2301', p, `only one certificate source may be used: credentialName, credentialNames, serverCertificate/privateKey or tlsCertificates (found ${sources.join(', ')})`)
   }
   const usesSecret = hasStr(t, 'credentialName') || hasItems(t, 'credentialNames')
@@ -52,17 +54,18 @@ export function checkServerTls(out: Out, p: string, t: Obj): void {
     }
     if (mode === 'SIMPLE' && !usesSecret && hasStr(t, 'caCrl')) out.err('CL2301', at(p, 'caCrl'), 'a CRL (caCrl) is not supported with SIMPLE TLS: clients are not verified')
   }
-  if ((mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH') && (sources.length > 0 || hasStr(t, 'serverCertificate') || hasStr(t, 'privateKey') || hasStr(t, 'caCertificates') || hasStr(t, 'caCrl'))) {
+  if ((mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH') && (sourceCount > 0 || hasStr(t, 'serverCertificate') || hasStr(t, 'privateKey') || hasStr(t, 'caCertificates') || hasStr(t, 'caCrl'))) {
     out.warn('CL2301', p, `${mode} TLS does not terminate TLS, so the certificate settings are ignored`)
   }
-  const seen = new Set<string>()
-  for (let i = 0, items = list(t.cipherSuites); i < items.length; i++) {
+  const ciphers = list(t.cipherSuites)
+  const seen = ciphers.length > 0 ? new Set<string>() : undefined
+  for (let i = 0, items = ciphers; i < items.length; i++) {
     const c = items[i]
     if (typeof c !== 'string') continue
     const cp = at(p, 'cipherSuites', i)
-    if (seen.has(c)) out.warn('CL2301', cp, `cipher suite ${q(c)} is listed more than once`)
+    if (seen!.has(c)) out.warn('CL2301', cp, `cipher suite ${q(c)} is listed more than once`)
     else if (!isCipherSuite(c)) out.warn('CL2301', cp, `${q(c)} is not a cipher suite Envoy knows; it is ignored`)
-    seen.add(c)
+    seen!.add(c)
   }
   const minV = t.minProtocolVersion
   if ((minV === 'TLSV1_0' || minV === 'TLSV1_1') && !hasItems(t, 'cipherSuites')) {

@@ -1,19 +1,29 @@
 import {checkDuration, checkPort, fqdnProblem, isIPAddr} from './common.js'
 import {at, has, hasItems, hasStr, list, num, obj, q, type Obj, type Out} from './util.js'
 
+const POLICY_KEYS = ['outlierDetection', 'connectionPool', 'loadBalancer', 'tls', 'tunnel', 'proxyProtocol', 'retryBudget'] as const
+const PORT_POLICY_KEYS = ['outlierDetection', 'connectionPool', 'loadBalancer', 'tls'] as const
+
+function hasAny(o: Obj, keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) if (has(o, keys[i]!)) return true
+  return false
+}
+
+// The checks below do nothing for an absent field; the callers skip them then, which also skips
+// building their pointers.
+
 /** DestinationRule traffic policy (top level, per subset, per port). */
 export function checkTrafficPolicy(out: Out, p: string, v: unknown, namespace: string): void {
   const t = obj(v)
   if (!t) return
-  const policyKeys = ['outlierDetection', 'connectionPool', 'loadBalancer', 'tls', 'tunnel', 'proxyProtocol', 'retryBudget']
-  if (!policyKeys.some((k) => has(t, k)) && !hasItems(t, 'portLevelSettings')) {
+  if (!hasAny(t, POLICY_KEYS) && !hasItems(t, 'portLevelSettings')) {
     out.err('CL2200', p, 'trafficPolicy is empty; set at least one policy (loadBalancer, connectionPool, outlierDetection, tls, portLevelSettings...) or remove it')
   }
   if (has(t, 'tunnel') && has(t, 'proxyProtocol')) out.err('CL2200', at(p, 'proxyProtocol'), 'tunnel and proxyProtocol cannot be used together')
-  checkOutlierDetection(out, at(p, 'outlierDetection'), t.outlierDetection)
-  checkConnectionPool(out, at(p, 'connectionPool'), t.connectionPool)
-  checkLoadBalancer(out, at(p, 'loadBalancer'), t.loadBalancer, has(t, 'outlierDetection'))
-  checkClientTls(out, at(p, 'tls'), t.tls, namespace)
+  if (t.outlierDetection !== undefined) checkOutlierDetection(out, at(p, 'outlierDetection'), t.outlierDetection)
+  if (t.connectionPool !== undefined) checkConnectionPool(out, at(p, 'connectionPool'), t.connectionPool)
+  if (t.loadBalancer !== undefined) checkLoadBalancer(out, at(p, 'loadBalancer'), t.loadBalancer, has(t, 'outlierDetection'))
+  if (t.tls !== undefined) checkClientTls(out, at(p, 'tls'), t.tls, namespace)
   for (let i = 0, items = list(t.portLevelSettings); i < items.length; i++) {
     const pl = items[i]
     const pp = at(p, 'portLevelSettings', i)
@@ -22,13 +32,13 @@ export function checkTrafficPolicy(out: Out, p: string, v: unknown, namespace: s
     const port = obj(o.port)
     if (!port) out.err('CL2200', pp, 'a port-level policy needs a port')
     else if (has(port, 'number')) checkPort(out, at(pp, 'port', 'number'), port.number)
-    if (!['outlierDetection', 'connectionPool', 'loadBalancer', 'tls'].some((k) => has(o, k))) {
+    if (!hasAny(o, PORT_POLICY_KEYS)) {
       out.err('CL2200', pp, 'a port-level policy must set at least one of outlierDetection, connectionPool, loadBalancer or tls')
     }
-    checkOutlierDetection(out, at(pp, 'outlierDetection'), o.outlierDetection)
-    checkConnectionPool(out, at(pp, 'connectionPool'), o.connectionPool)
-    checkLoadBalancer(out, at(pp, 'loadBalancer'), o.loadBalancer, has(o, 'outlierDetection'))
-    checkClientTls(out, at(pp, 'tls'), o.tls, namespace)
+    if (o.outlierDetection !== undefined) checkOutlierDetection(out, at(pp, 'outlierDetection'), o.outlierDetection)
+    if (o.connectionPool !== undefined) checkConnectionPool(out, at(pp, 'connectionPool'), o.connectionPool)
+    if (o.loadBalancer !== undefined) checkLoadBalancer(out, at(pp, 'loadBalancer'), o.loadBalancer, has(o, 'outlierDetection'))
+    if (o.tls !== undefined) checkClientTls(out, at(pp, 'tls'), o.tls, namespace)
   }
   const tunnel = obj(t.tunnel)
   if (tunnel) {
@@ -56,6 +66,10 @@ export function checkConnectionPoolSettings(out: Out, p: string, v: unknown): vo
   checkConnectionPool(out, p, v)
 }
 
+const HTTP_COUNTS = ['http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection', 'maxRetries', 'maxConcurrentStreams']
+const TCP_COUNTS = ['maxConnections']
+const OUTLIER_PERCENTS = ['maxEjectionPercent', 'minHealthPercent'] as const
+
 function checkConnectionPool(out: Out, p: string, v: unknown): void {
   const c = obj(v)
   if (!c) return
@@ -63,7 +77,7 @@ function checkConnectionPool(out: Out, p: string, v: unknown): void {
   const h = obj(c.http)
   if (h) {
     const hp = at(p, 'http')
-    nonNegative(out, hp, h, ['http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection', 'maxRetries', 'maxConcurrentStreams'], 'CL2201')
+    nonNegative(out, hp, h, HTTP_COUNTS, 'CL2201')
     if (has(h, 'idleTimeout')) checkDuration(out, at(hp, 'idleTimeout'), h.idleTimeout)
     if (h.h2UpgradePolicy === 'UPGRADE' && h.useClientProtocol === true) out.err('CL2201', at(hp, 'useClientProtocol'), 'useClientProtocol cannot be true when h2UpgradePolicy is UPGRADE')
     const ka = obj(h.http2KeepAlive)
@@ -78,7 +92,7 @@ function checkConnectionPool(out: Out, p: string, v: unknown): void {
   const t = obj(c.tcp)
   if (t) {
     const tp = at(p, 'tcp')
-    nonNegative(out, tp, t, ['maxConnections'], 'CL2201')
+    nonNegative(out, tp, t, TCP_COUNTS, 'CL2201')
     if (has(t, 'connectTimeout')) checkDuration(out, at(tp, 'connectTimeout'), t.connectTimeout)
     if (has(t, 'maxConnectionDuration')) checkDuration(out, at(tp, 'maxConnectionDuration'), t.maxConnectionDuration)
     if (has(t, 'idleTimeout')) checkDuration(out, at(tp, 'idleTimeout'), t.idleTimeout, {allowZero: true})
@@ -96,7 +110,7 @@ function checkOutlierDetection(out: Out, p: string, v: unknown): void {
   if (has(o, 'baseEjectionTime')) checkDuration(out, at(p, 'baseEjectionTime'), o.baseEjectionTime)
   if (has(o, 'interval')) checkDuration(out, at(p, 'interval'), o.interval)
   if (num(o.consecutiveErrors)) out.warn('CL2015', at(p, 'consecutiveErrors'), 'consecutiveErrors is deprecated; use consecutiveGatewayErrors or consecutive5xxErrors')
-  for (const k of ['maxEjectionPercent', 'minHealthPercent'] as const) {
+  for (const k of OUTLIER_PERCENTS) {
     const val = num(o[k])
     if (val !== undefined && (val < 0 || val > 100)) out.err('CL2203', at(p, k), `${k} must be between 0 and 100; got ${val}`)
   }
@@ -150,7 +164,7 @@ function checkLoadBalancer(out: Out, p: string, v: unknown, hasOutlier: boolean)
     }
   }
   if (has(lb, 'localityLbSetting') && has(lb, 'zoneAwareLbSetting')) out.err('CL2011', at(p, 'zoneAwareLbSetting'), 'localityLbSetting and zoneAwareLbSetting cannot both be set')
-  checkLocality(out, at(p, 'localityLbSetting'), lb.localityLbSetting, hasOutlier)
+  if (lb.localityLbSetting !== undefined) checkLocality(out, at(p, 'localityLbSetting'), lb.localityLbSetting, hasOutlier)
   const warm = obj(lb.warmup)
   if (warm) {
     if (has(warm, 'duration')) checkDuration(out, at(p, 'warmup', 'duration'), warm.duration)
