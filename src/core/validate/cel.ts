@@ -133,6 +133,31 @@ interface CompiledRule {
   valueField: string
   /** For a macro over a list of objects whose variables only read `v.f`: those field names. */
   projection: string[] | undefined
+  /** For a few rules whose verdict on a map can depend on unique values: true when it surely passes. */
+  surePass: ((o: Record<string, unknown>) => boolean) | undefined
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/**
+ * Plain-JavaScript shortcuts for rules on a map `self` that memoizing cannot help (they read a map of
+ * unique labels). Each returns true only when CEL would surely evaluate the rule to true; anything
+ * else (false, unsure) falls back to CEL, which also produces the message.
+ */
+const SURE_PASS: Record<string, (o: Record<string, unknown>) => boolean> = {
+  // PeerAuthentication: portLevelMtls needs a non-empty selector.matchLabels. Top-level null fields
+  // are pruned before evaluation, so null portLevelMtls is unset; a non-empty matchLabels map has size > 0.
+  'has(self.portLevelMtls) ? (((has(self.selector) && has(self.selector.matchLabels)) ? self.selector.matchLabels : {}).size() > 0) : true': (o) => {
+    if (o.portLevelMtls === undefined || o.portLevelMtls === null) return true
+    const sel = o.selector
+    if (!isMap(sel)) return false
+    const labels = sel.matchLabels
+    if (!isMap(labels)) return false
+    for (const k in labels) if (Object.hasOwn(labels, k)) return true
+    return false
+  },
 }
 
 interface FieldUse {
@@ -236,6 +261,7 @@ function compileRule(spec: CelRuleSpec): CompiledRule {
     presence,
     valueField: values[0] ?? '',
     projection: projectionOf(spec.rule)?.map(intern),
+    surePass: Object.hasOwn(SURE_PASS, spec.rule) ? SURE_PASS[spec.rule] : undefined,
   }
 }
 
@@ -333,13 +359,32 @@ const NO_FINDINGS: CelFinding[] = Object.freeze([]) as unknown as CelFinding[]
  */
 function compileVisit(trie: Trie): {visit: Visit; rules: CompiledRule[][]} {
   const rules: CompiledRule[][] = []
+  const consts: unknown[] = []
+  const konst = (v: unknown): string => {
+    consts.push(v)
+    return `C${consts.length - 1}`
+  }
+  /**
+   * Code that calls run() on a node unless every rule there has a remembered PASSED verdict for it
+   * (scalar memo, presence mask) or a sure-pass shortcut; run() then has nothing to report.
+   */
+  const runCall = (rs: CompiledRule[], n: string): string => {
+    rules.push(rs)
+    const call = `run(${n}, R[${rules.length - 1}], w);`
+    const scalar = rs.map((r) => `${konst(r.scalarMemo)}.get(${n}) === P`).join(' && ')
+    const object: string[] = []
+    for (const r of rs) {
+      const sure = r.surePass ? `${konst(r.surePass)}(${n})` : undefined
+      const mask = r.plan === Plan.Presence ? `${konst(r.masks)}[${r.presence.map((f, i) => `(${n}[${JSON.stringify(f)}] != null ? ${1 << i} : 0)`).join(' | ') || '0'}] === P` : undefined
+      if (sure === undefined && mask === undefined) return `if (typeof ${n} !== 'object') { if (!(${scalar})) ${call} } else ${call}\n`
+      object.push(sure && mask ? `(${sure} || ${mask})` : (sure ?? mask)!)
+    }
+    return `if (typeof ${n} !== 'object') { if (!(${scalar})) ${call} } else if (Array.isArray(${n}) || !(${object.join(' && ')})) ${call}\n`
+  }
   const gen = (t: Trie, d: number): string => {
     const n = `n${d}`
     let code = ''
-    if (t.rules.length > 0) {
-      rules.push(t.rules)
-      code += `run(${n}, R[${rules.length - 1}], w);\n`
-    }
+    if (t.rules.length > 0) code += runCall(t.rules, n)
     if (t.children.length === 0) return code
     code += `if (typeof ${n} === 'object' && ${n} !== null) {\nconst a${d} = Array.isArray(${n});\n`
     for (const {seg, t: child} of t.children) {
@@ -356,8 +401,9 @@ function compileVisit(trie: Trie): {visit: Visit; rules: CompiledRule[][]} {
     return code + '}\n'
   }
   const body = `const K = w.keys;\n${gen(trie, 0)}`
-  const visit = new Function('n0', 'w', 'R', 'run', body) as Visit
-  return {visit, rules}
+  const prelude = consts.map((_v, i) => `const C${i} = C[${i}];`).join('\n')
+  const factory = new Function('C', 'P', `${prelude}\nreturn function visit(n0, w, R, run) {\n${body}}`) as (c: unknown[], p: string) => Visit
+  return {visit: factory(consts, PASSED), rules}
 }
 
 /** A set of CEL rules grouped for fast evaluation. */
@@ -463,6 +509,7 @@ function runRules(node: unknown, rules: readonly CompiledRule[], w: Walk): void 
       }
     } else {
       const o = node as Record<string, unknown>
+      if (r.surePass !== undefined && r.surePass(o)) continue
       switch (r.plan) {
         case Plan.Presence: {
           const mask = presenceMask(o, r.presence)
