@@ -7,10 +7,14 @@ import {anyPolicyMode, effectiveMtls} from './mtls-mode.js'
 
 const TOPOLOGY_PREFIX = 'topology.kubernetes.io/'
 
-function drServices(idx: MeshIndex, dr: Resource): {host: string; services: readonly MeshService[]} {
-  const host = typeof specOf(dr).host === 'string' ? (specOf(dr).host as string) : ''
-  const fq = idx.fqdn(host, idx.ns(dr))
-  return {host, services: host ? idx.servicesFor(fq, null) : []}
+const NO_SERVICES: readonly MeshService[] = []
+
+function drHost(spec: Obj): string {
+  return typeof spec.host === 'string' ? spec.host : ''
+}
+
+function drServices(idx: MeshIndex, dr: Resource, host: string): readonly MeshService[] {
+  return host ? idx.servicesFor(idx.fqdn(host, idx.ns(dr)), null) : NO_SERVICES
 }
 
 /** Node labels by node name, for topology labels a subset may select on. */
@@ -31,8 +35,24 @@ function labelsWithTopology(w: Workload, nodes: Map<string, Record<string, strin
 
 /** Workloads behind a service: its selector (Service) or workloadSelector (ServiceEntry), in its namespace. */
 function serviceSelector(s: MeshService): Record<string, string> | undefined {
-  const sel = s.info.selector
-  return Object.keys(sel).length > 0 ? sel : undefined
+  return s.selector
+}
+
+/** `Object.entries(stringMap(v))` without the intermediate object. */
+function labelEntries(v: unknown): [string, string][] {
+  const out: [string, string][] = []
+  if (!isObj(v)) return out
+  for (const k of Object.keys(v)) {
+    const val = v[k]
+    // (stringMap's assignment drops a '__proto__' key)
+    if (typeof val === 'string' && k !== '__proto__') out.push([k, val])
+  }
+  return out
+}
+
+function hasLabels(labels: Record<string, string>, entries: readonly (readonly [string, string])[]): boolean {
+  for (const [k, v] of entries) if (labels[k] !== v) return false
+  return true
 }
 
 export const subsetSelectAnalyzer: CleatAnalyzer = {
@@ -45,27 +65,36 @@ export const subsetSelectAnalyzer: CleatAnalyzer = {
     for (const dr of idx.kind('DestinationRule')) {
       const spec = specOf(dr)
       if (isObj(spec.workloadSelector)) continue
-      const {host, services} = drServices(idx, dr)
+      const host = drHost(spec)
       if (!host || host.startsWith('*')) continue
+      const services = drServices(idx, dr, host)
       if (services.length === 0) {
         ctx.report('CL3031', dr, '/spec/host', `host ${host} matches no Service or ServiceEntry in the inputs`)
         continue
       }
       if (!inv.hasWorkloads) continue
-      objList(spec.subsets).forEach((subset, i) => {
-        const labels = stringMap(subset.labels)
-        if (Object.keys(labels).length === 0) return
-        const selects = services.some((s) => {
+      const subsets = objList(spec.subsets)
+      for (let i = 0; i < subsets.length; i++) {
+        const subset = subsets[i]!
+        const labels = labelEntries(subset.labels)
+        if (labels.length === 0) continue
+        let selects = false
+        for (const s of services) {
           const sel = serviceSelector(s)
-          if (!sel) return true
-          const candidates = idx.selectWorkloads(sel, s.namespace)
-          return candidates.some((w) => {
-            const wl = labelsWithTopology(w, nodes)
-            return Object.entries(labels).every(([k, v]) => wl[k] === v)
-          })
-        })
-        if (!selects) ctx.report('CL3030', dr, `/spec/subsets/${i}`, `subset ${String(subset.name ?? i)} (${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ')}) selects no workload of ${host}; requests routed to it fail with 503 (no healthy upstream)`)
-      })
+          if (!sel) {
+            selects = true
+            break
+          }
+          for (const w of idx.selectWorkloads(sel, s.namespace)) {
+            if (hasLabels(nodes.size === 0 ? w.labels : labelsWithTopology(w, nodes), labels)) {
+              selects = true
+              break
+            }
+          }
+          if (selects) break
+        }
+        if (!selects) ctx.report('CL3030', dr, `/spec/subsets/${i}`, `subset ${String(subset.name ?? i)} (${labels.map(([k, v]) => `${k}=${v}`).join(', ')}) selects no workload of ${host}; requests routed to it fail with 503 (no healthy upstream)`)
+      }
     }
   },
 }
@@ -128,7 +157,8 @@ export const mtlsConflictAnalyzer: CleatAnalyzer = {
     for (const dr of idx.kind('DestinationRule')) {
       const spec = specOf(dr)
       if (isObj(spec.workloadSelector) || !mayConflict(spec, strict, disable)) continue
-      const {host, services} = drServices(idx, dr)
+      const host = drHost(spec)
+      const services = drServices(idx, dr, host)
       const topPolicy = asObj(spec.trafficPolicy)
       const subsets = objList(spec.subsets)
       const reported = new Set<string>()
@@ -170,15 +200,20 @@ export const mtlsConflictAnalyzer: CleatAnalyzer = {
 
 /** Whether any tls.mode in the DestinationRule could conflict with the PeerAuthentication modes in use. */
 function mayConflict(spec: Obj, strict: boolean, disable: boolean): boolean {
-  const policies = [asObj(spec.trafficPolicy), ...objList(spec.subsets).map((s) => asObj(s.trafficPolicy))]
-  for (const p of policies) {
-    const modes = [isObj(p.tls) ? p.tls.mode : undefined, ...objList(p.portLevelSettings).map((l) => (isObj(l.tls) ? l.tls.mode : undefined))]
-    for (const m of modes) {
-      if (strict && (m === 'DISABLE' || m === 'SIMPLE')) return true
-      if (disable && m === 'ISTIO_MUTUAL') return true
-    }
-  }
+  if (policyMayConflict(spec.trafficPolicy, strict, disable)) return true
+  for (const s of objList(spec.subsets)) if (policyMayConflict(s.trafficPolicy, strict, disable)) return true
   return false
+}
+
+function policyMayConflict(policy: unknown, strict: boolean, disable: boolean): boolean {
+  if (!isObj(policy)) return false
+  if (isObj(policy.tls) && modeMayConflict(policy.tls.mode, strict, disable)) return true
+  for (const l of objList(policy.portLevelSettings)) if (isObj(l.tls) && modeMayConflict(l.tls.mode, strict, disable)) return true
+  return false
+}
+
+function modeMayConflict(m: unknown, strict: boolean, disable: boolean): boolean {
+  return (strict && (m === 'DISABLE' || m === 'SIMPLE')) || (disable && m === 'ISTIO_MUTUAL')
 }
 
 function names(ws: Workload[]): string {

@@ -7,6 +7,11 @@ import type {CleatAnalyzer} from './analyzer.js'
 import {matchLabels, meshIndex, objList, stringList} from './mesh-index.js'
 import {destinations} from './routes.js'
 
+/** `(stringList(v) ?? []).length > 0` without the copy. */
+function hasString(v: unknown): boolean {
+  return Array.isArray(v) && v.some((x) => typeof x === 'string')
+}
+
 export const inventoryGapAnalyzer: CleatAnalyzer = {
   name: 'inventory-gaps',
   istioAnalyzers: [],
@@ -20,27 +25,25 @@ export const inventoryGapAnalyzer: CleatAnalyzer = {
     if (drs.length === 0 && vss.some((vs) => destinations(vs).some((d) => typeof d.destination.subset === 'string'))) {
       ctx.report('CL3001', null, '', 'no DestinationRule in the inputs: the subsets used by VirtualService routes were not checked')
     }
-    const gatewayRefs = vss.some((vs) => (stringList(specOf(vs).gateways) ?? []).some((g) => g !== 'mesh'))
-    if (gatewayRefs && idx.gateways.size === 0 && !(inv.byKind.get('Gateway')?.length ?? 0)) {
+    // (each condition is checked only when the finding could be reported at all)
+    if (!(inv.byKind.get('Gateway')?.length ?? 0) && idx.gateways.size === 0 && vss.some((vs) => (stringList(specOf(vs).gateways) ?? []).some((g) => g !== 'mesh'))) {
       ctx.report('CL3001', null, '', 'no Gateway in the inputs: the gateways VirtualServices bind to were not checked')
     }
-    const needsWorkloads =
+    const needsWorkloads = (): boolean =>
       idx.kind('Gateway').length > 0 ||
       drs.some((dr) => objList(specOf(dr).subsets).length > 0) ||
       idx.kind('Sidecar').some((s) => matchLabels(specOf(s), 'workloadSelector')) ||
       idx.kind('AuthorizationPolicy').length > 0 ||
       idx.kind('PeerAuthentication').some((p) => matchLabels(specOf(p), 'selector'))
-    if (!inv.hasWorkloads && needsWorkloads) {
+    if (!inv.hasWorkloads && needsWorkloads()) {
       ctx.report('CL3001', null, '', 'no workloads (Pod, Deployment, StatefulSet, DaemonSet, WorkloadEntry, ...) in the inputs: gateway, Sidecar and policy selectors, DestinationRule subsets, principals and mTLS conflicts were not checked')
     }
-    const credentials = idx.kind('Gateway').some((g) => objList(specOf(g).servers).some((s) => isObj(s.tls) && typeof s.tls.credentialName === 'string'))
-    if (credentials && !(inv.byKind.get('Secret')?.length ?? 0)) {
+    const credentials = (): boolean => idx.kind('Gateway').some((g) => objList(specOf(g).servers).some((s) => isObj(s.tls) && typeof s.tls.credentialName === 'string'))
+    if (!(inv.byKind.get('Secret')?.length ?? 0) && credentials()) {
       ctx.report('CL3001', null, '', 'no Secret in the inputs: gateway credentialName references were not checked')
     }
-    const nsRefs = idx.kind('AuthorizationPolicy').some((ap) =>
-      objList(specOf(ap).rules).some((r) => objList(r.from).some((f) => isObj(f.source) && ((stringList(f.source.namespaces) ?? []).length > 0 || (stringList(f.source.notNamespaces) ?? []).length > 0))),
-    )
-    if (nsRefs && !(inv.byKind.get('Namespace')?.length ?? 0)) {
+    const nsRefs = (): boolean => idx.kind('AuthorizationPolicy').some((ap) => objList(specOf(ap).rules).some((r) => objList(r.from).some((f) => isObj(f.source) && (hasString(f.source.namespaces) || hasString(f.source.notNamespaces)))))
+    if (!(inv.byKind.get('Namespace')?.length ?? 0) && nsRefs()) {
       ctx.report('CL3001', null, '', 'no Namespace objects in the inputs: AuthorizationPolicy source namespaces were not checked')
     }
   },

@@ -6,8 +6,25 @@ import type {CleatAnalyzer} from './analyzer.js'
 import {hostsOverlap, wildcardKeys} from './hosts.js'
 import {labelText, meshIndex, NameList, objList, stringList, stringMap, type MeshIndex} from './mesh-index.js'
 
-function selectorOf(gw: Resource): Record<string, string> {
-  return stringMap(specOf(gw).selector)
+interface GatewaySelector {
+  labels: Record<string, string>
+  /** labelText(labels): the key gateways are grouped by. */
+  text: string
+}
+
+/** Selector of each Gateway (and its text), computed once per inventory and shared by the gateway analyzers. */
+function gatewaySelector(idx: MeshIndex, gw: Resource): GatewaySelector {
+  const cache = idx.memo('gateway-selectors', () => new Map<Resource, GatewaySelector>())
+  let sel = cache.get(gw)
+  if (!sel) {
+    const labels = stringMap(specOf(gw).selector)
+    cache.set(gw, (sel = {labels, text: labelText(labels)}))
+  }
+  return sel
+}
+
+function selectorOf(idx: MeshIndex, gw: Resource): Record<string, string> {
+  return gatewaySelector(idx, gw).labels
 }
 
 /**
@@ -17,8 +34,8 @@ function selectorOf(gw: Resource): Record<string, string> {
 const workloadSets = new WeakMap<readonly Workload[], Set<Workload>>()
 
 function gatewaysShareWorkloads(idx: MeshIndex, a: Resource, b: Resource): boolean {
-  const sa = selectorOf(a)
-  const sb = selectorOf(b)
+  const sa = selectorOf(idx, a)
+  const sb = selectorOf(idx, b)
   if (idx.inventory.hasWorkloads) {
     const wa = idx.selectWorkloads(sa, null)
     if (wa.length === 0) return false
@@ -32,7 +49,7 @@ function gatewaysShareWorkloads(idx: MeshIndex, a: Resource, b: Resource): boole
 }
 
 function gatewayPods(idx: MeshIndex, gw: Resource): readonly Workload[] {
-  return idx.selectWorkloads(selectorOf(gw), null)
+  return idx.selectWorkloads(selectorOf(idx, gw), null)
 }
 
 export const gatewayWorkloadAnalyzer: CleatAnalyzer = {
@@ -44,22 +61,22 @@ export const gatewayWorkloadAnalyzer: CleatAnalyzer = {
     const services = inv.services.filter((s) => s.resource.kind === 'Service')
     const portsBySelector = new Map<string, Set<number>>()
     for (const gw of idx.kind('Gateway')) {
-      const sel = selectorOf(gw)
+      const {text} = gatewaySelector(idx, gw)
       const pods = gatewayPods(idx, gw)
       if (pods.length === 0) {
-        ctx.report('CL3040', gw, '/spec/selector', `selector ${labelText(sel) || '(empty)'} matches no workload in the inputs, so no proxy serves this gateway`)
+        ctx.report('CL3040', gw, '/spec/selector', `selector ${text || '(empty)'} matches no workload in the inputs, so no proxy serves this gateway`)
         continue
       }
       if (!inv.hasServices) continue
-      const key = labelText(sel)
-      let ports = portsBySelector.get(key)
-      if (!ports) portsBySelector.set(key, (ports = servicePorts(pods, services)))
-      const known = ports
-      objList(specOf(gw).servers).forEach((server, i) => {
+      let ports = portsBySelector.get(text)
+      if (!ports) portsBySelector.set(text, (ports = servicePorts(pods, services)))
+      const servers = objList(specOf(gw).servers)
+      for (let i = 0; i < servers.length; i++) {
+        const server = servers[i]!
         const n = isObj(server.port) ? server.port.number : undefined
-        if (typeof n !== 'number' || known.has(n)) return
-        ctx.report('CL3041', gw, `/spec/servers/${i}/port/number`, `port ${n} is not a target port of any Service in front of the gateway workloads (${labelText(sel)}); it is unreachable through those Services`)
-      })
+        if (typeof n !== 'number' || ports.has(n)) continue
+        ctx.report('CL3041', gw, `/spec/servers/${i}/port/number`, `port ${n} is not a target port of any Service in front of the gateway workloads (${text}); it is unreachable through those Services`)
+      }
     }
   },
 }
@@ -95,19 +112,22 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
     const exact = new Map<number, Map<string, ServerRef[]>>()
     const wild = new Map<number, Map<string, ServerRef[]>>()
     for (const gw of idx.kind('Gateway')) {
-      objList(specOf(gw).servers).forEach((server, index) => {
+      const servers = objList(specOf(gw).servers)
+      for (let index = 0; index < servers.length; index++) {
+        const server = servers[index]!
         const port = isObj(server.port) ? server.port.number : undefined
-        if (typeof port !== 'number') return
+        if (typeof port !== 'number') continue
         for (const h of stringList(server.hosts) ?? []) {
           const host = h.includes('/') ? h.slice(h.indexOf('/') + 1) : h
           const m = host.startsWith('*') ? wild : exact
           let byHost = m.get(port)
           if (!byHost) m.set(port, (byHost = new Map()))
-          const list = byHost.get(host) ?? []
-          list.push({gw, index, port, host})
-          byHost.set(host, list)
+          const list = byHost.get(host)
+          const ref = {gw, index, port, host}
+          if (list) list.push(ref)
+          else byHost.set(host, [ref])
         }
-      })
+      }
     }
     const conflicts = new Map<Resource, {others: NameList; ports: Set<number>; hosts: NameList; index: number}>()
     const mark = (x: ServerRef, y: ServerRef): void => {
@@ -137,7 +157,7 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
     const bySelector = (list: readonly ServerRef[]): ServerRef[][] => {
       const m = new Map<string, ServerRef[]>()
       for (const r of list) {
-        const k = labelText(selectorOf(r.gw))
+        const k = gatewaySelector(idx, r.gw).text
         const g = m.get(k)
         if (g) g.push(r)
         else m.set(k, [r])
@@ -148,6 +168,8 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
     for (const [port, byHost] of exact) {
       const wildGroups = wild.has(port) ? groupsOf(wild.get(port)!) : undefined
       for (const [host, list] of byHost) {
+        // A lone server conflicts with nothing on its exact host.
+        if (list.length === 1 && !wildGroups) continue
         const groups = bySelector(list)
         for (let i = 0; i < groups.length; i++) for (let j = i; j < groups.length; j++) conflictGroups(groups[i]!, groups[j]!)
         if (!wildGroups) continue
@@ -161,7 +183,7 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
       }
     }
     for (const [gw, c] of conflicts) {
-      ctx.report('CL3042', gw, `/spec/servers/${c.index}`, `conflicts with gateway ${String(c.others)}: same workloads (${labelText(selectorOf(gw))}), port ${[...c.ports].join(', ')}, overlapping hosts ${String(c.hosts)}; only one of them takes effect`)
+      ctx.report('CL3042', gw, `/spec/servers/${c.index}`, `conflicts with gateway ${String(c.others)}: same workloads (${gatewaySelector(idx, gw).text}), port ${[...c.ports].join(', ')}, overlapping hosts ${String(c.hosts)}; only one of them takes effect`)
     }
   },
 }
@@ -179,13 +201,15 @@ export const gatewayCertificateAnalyzer: CleatAnalyzer = {
     const idx = meshIndex(inv)
     const byCert = new Map<string, {gw: Resource; index: number}[]>()
     for (const gw of idx.kind('Gateway')) {
-      objList(specOf(gw).servers).forEach((server, index) => {
+      const servers = objList(specOf(gw).servers)
+      for (let index = 0; index < servers.length; index++) {
+        const server = servers[index]!
         const key = isObj(server.tls) ? certKey(server.tls) : undefined
-        if (!key) return
-        const list = byCert.get(key) ?? []
-        if (list[list.length - 1]?.gw !== gw) list.push({gw, index})
-        byCert.set(key, list)
-      })
+        if (!key) continue
+        const list = byCert.get(key)
+        if (!list) byCert.set(key, [{gw, index}])
+        else if (list[list.length - 1]!.gw !== gw) list.push({gw, index})
+      }
     }
     const found = new Map<Resource, {others: NameList; index: number}>()
     for (const list of byCert.values()) {
@@ -193,7 +217,7 @@ export const gatewayCertificateAnalyzer: CleatAnalyzer = {
       // Gateways with the same selector share workloads or not as a group; compare groups, mark a few names.
       const groups = new Map<string, {gw: Resource; index: number}[]>()
       for (const e of list) {
-        const k = labelText(selectorOf(e.gw))
+        const k = gatewaySelector(idx, e.gw).text
         const g = groups.get(k)
         if (g) g.push(e)
         else groups.set(k, [e])

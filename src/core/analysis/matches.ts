@@ -40,6 +40,15 @@ function ruleName(rule: Obj, i: number): string {
   return typeof rule.name === 'string' && rule.name ? `${i} (${rule.name})` : String(i)
 }
 
+const PROTOCOLS = ['http', 'tcp', 'tls'] as const
+
+/** Number of match objects over the rules of one protocol. */
+function matchCount(rules: readonly unknown[]): number {
+  let n = 0
+  for (const r of rules) if (isObj(r)) n += objList(r.match).length
+  return n
+}
+
 export const matchAnalyzer: CleatAnalyzer = {
   name: 'virtualservice-unreachable-matches',
   istioAnalyzers: ['schema.ValidationAnalyzer.VirtualService'],
@@ -47,30 +56,34 @@ export const matchAnalyzer: CleatAnalyzer = {
     const idx = meshIndex(inv)
     for (const vs of idx.kind('VirtualService')) {
       const spec = specOf(vs)
-      for (const protocol of ['http', 'tcp', 'tls'] as const) {
-        const rules = Array.isArray(spec[protocol]) ? (spec[protocol] as unknown[]) : []
+      for (const protocol of PROTOCOLS) {
+        const rules = spec[protocol]
+        if (!Array.isArray(rules)) continue
+        // A single match in the whole list can repeat nothing: its canonical form is never needed.
+        const needKeys = matchCount(rules) > 1
         const seen = new Map<string, number>()
         const prefixes: {prefix: string; match: Obj; rule: number}[] = []
         let catchAll = -1
-        rules.forEach((r, i) => {
-          if (!isObj(r)) return
-          const base = `/spec/${protocol}/${i}`
+        for (let i = 0; i < rules.length; i++) {
+          const r: unknown = rules[i]
+          if (!isObj(r)) continue
           const matches = objList(r.match)
           const http = protocol === 'http'
           if (matches.length === 0) {
-            if (catchAll >= 0 && !http) ctx.report('CL3023', vs, base, `${protocol} rule ${ruleName(r, i)} is never used: rule ${catchAll} before it has no match and takes all traffic`)
+            if (catchAll >= 0 && !http) ctx.report('CL3023', vs, `/spec/${protocol}/${i}`, `${protocol} rule ${ruleName(r, i)} is never used: rule ${catchAll} before it has no match and takes all traffic`)
             catchAll = i
-            return
+            continue
           }
           if (catchAll >= 0) {
-            if (http) return
-            ctx.report('CL3023', vs, base, `${protocol} rule ${ruleName(r, i)} is never used: rule ${catchAll} before it has no match and takes all traffic`)
-            return
+            if (http) continue
+            ctx.report('CL3023', vs, `/spec/${protocol}/${i}`, `${protocol} rule ${ruleName(r, i)} is never used: rule ${catchAll} before it has no match and takes all traffic`)
+            continue
           }
+          const base = `/spec/${protocol}/${i}`
           let covered = 0
           matches.forEach((m, j) => {
-            const key = canonical(m)
-            const dup = seen.get(key)
+            const key = needKeys ? canonical(m) : ''
+            const dup = needKeys ? seen.get(key) : undefined
             let by: number | undefined = dup
             if (by === undefined && protocol === 'http') {
               const p = uriPrefix(m)
@@ -79,12 +92,12 @@ export const matchAnalyzer: CleatAnalyzer = {
             if (by !== undefined) {
               covered++
               if (!http) ctx.report('CL3024', vs, `${base}/match/${j}`, `match ${j} of ${protocol} rule ${ruleName(r, i)} is never used: rule ${by} ${dup !== undefined ? 'has the same match' : 'has a URI prefix match that covers it'} earlier`)
-            } else seen.set(key, i)
+            } else if (needKeys) seen.set(key, i)
             const p = protocol === 'http' ? uriPrefix(m) : undefined
             if (p !== undefined) prefixes.push({prefix: p, match: m, rule: i})
           })
           if (covered === matches.length) ctx.report('CL3023', vs, base, `${protocol} rule ${ruleName(r, i)} is never used: every match was already taken by earlier rules`)
-        })
+        }
       }
     }
   },
@@ -96,10 +109,12 @@ export const deprecationAnalyzer: CleatAnalyzer = {
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
     for (const vs of idx.kind('VirtualService')) {
-      objList(specOf(vs).http).forEach((rule, i) => {
-        const delay = isObj(rule.fault) && isObj(rule.fault.delay) ? rule.fault.delay : undefined
+      const http = objList(specOf(vs).http)
+      for (let i = 0; i < http.length; i++) {
+        const fault = http[i]!.fault
+        const delay = isObj(fault) && isObj(fault.delay) ? fault.delay : undefined
         if (delay && delay.percent !== undefined) ctx.report('CL3080', vs, `/spec/http/${i}/fault/delay/percent`, 'fault.delay.percent is deprecated; use fault.delay.percentage.value')
-      })
+      }
     }
     for (const sc of idx.kind('Sidecar')) {
       const otp = specOf(sc).outboundTrafficPolicy

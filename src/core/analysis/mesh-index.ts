@@ -15,6 +15,8 @@ export interface MeshService {
   /** Service port numbers (Service `port`, ServiceEntry `number`). */
   ports: number[]
   fromServiceEntry: boolean
+  /** The workloads behind it: Service selector or ServiceEntry workloadSelector; undefined when empty. */
+  selector: Record<string, string> | undefined
 }
 
 export interface MeshIndex {
@@ -43,6 +45,8 @@ export interface MeshIndex {
   byName(kind: string, namespace: string, name: string): Resource | undefined
   /** Namespaces that exist as Namespace objects or hold any resource. */
   namespaces: ReadonlySet<string>
+  /** `selector.matchLabels` of a security policy (AuthorizationPolicy, PeerAuthentication, ...), computed once. */
+  policySelector(r: Resource): Record<string, string> | undefined
   /** A value derived from the inventory, computed on first use and shared by every analyzer. */
   memo<T>(key: string, make: () => T): T
 }
@@ -113,6 +117,7 @@ class Index implements MeshIndex {
   private readonly scopes = new Map<Resource, ExportScope>()
   private readonly named = new Map<string, Map<string, Resource>>()
   private readonly memos = new Map<string, unknown>()
+  private readonly policySelectors = new Map<Resource, Record<string, string> | undefined>()
 
   constructor(readonly inventory: Inventory) {
     this.namespaces = inventory.namespaces
@@ -157,6 +162,7 @@ class Index implements MeshIndex {
         scope: exportScope(exportTo, info.namespace),
         ports: info.ports.map((p) => p.port).filter((p) => Number.isFinite(p)),
         fromServiceEntry: fromSE,
+        selector: hasKeys(info.selector) ? info.selector : undefined,
       }
       push(services, host, svc)
       if (host.startsWith('*')) this.serviceWildcards = true
@@ -268,6 +274,13 @@ class Index implements MeshIndex {
     return m.get(`${k === 'Namespace' || k === 'Node' ? '' : n}\u0000${name}`)
   }
 
+  policySelector(r: Resource): Record<string, string> | undefined {
+    if (this.policySelectors.has(r)) return this.policySelectors.get(r)
+    const sel = matchLabels(specOf(r), 'selector')
+    this.policySelectors.set(r, sel)
+    return sel
+  }
+
   memo<T>(key: string, make: () => T): T {
     if (this.memos.has(key)) return this.memos.get(key) as T
     const v = make()
@@ -319,6 +332,12 @@ export function matchLabels(spec: Obj, field: 'selector' | 'workloadSelector'): 
   const sel = spec[field]
   if (!isObj(sel)) return undefined
   return stringMap(field === 'selector' ? sel.matchLabels : sel.labels)
+}
+
+/** True when the object has an own enumerable key (`Object.keys(o).length > 0` without the array). */
+export function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true
+  return false
 }
 
 export function labelText(sel: Record<string, string>): string {

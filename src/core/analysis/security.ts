@@ -2,21 +2,26 @@
 import {isObj, specOf, type Resource} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
 import {istioGlobMatch} from './hosts.js'
-import {labelText, matchLabels, meshIndex, objList, stringList, type MeshIndex} from './mesh-index.js'
+import {hasKeys, labelText, meshIndex, objList, stringList, type MeshIndex} from './mesh-index.js'
 
 function selectsNothing(idx: MeshIndex, r: Resource): {sel: Record<string, string>} | undefined {
-  const sel = matchLabels(specOf(r), 'selector')
+  const sel = idx.policySelector(r)
   const ns = idx.ns(r)
   const scopeNs = ns === idx.inventory.rootNamespace ? null : ns
-  if (sel && Object.keys(sel).length > 0) return idx.selectWorkloads(sel, scopeNs).length === 0 ? {sel} : undefined
+  if (sel && hasKeys(sel)) return idx.selectWorkloads(sel, scopeNs).length === 0 ? {sel} : undefined
   if (scopeNs === null) return undefined
   return idx.workloadsIn(ns).length === 0 ? {sel: {}} : undefined
 }
 
 function hasTarget(r: Resource): boolean {
   const spec = specOf(r)
-  return isObj(spec.targetRef) || objList(spec.targetRefs).length > 0
+  if (isObj(spec.targetRef)) return true
+  const refs = spec.targetRefs
+  return Array.isArray(refs) && refs.some(isObj)
 }
+
+const NAMESPACE_FIELDS = ['namespaces', 'notNamespaces'] as const
+const PRINCIPAL_FIELDS = ['principals', 'notPrincipals'] as const
 
 export const authorizationWorkloadAnalyzer: CleatAnalyzer = {
   name: 'authorizationpolicy-workloads',
@@ -34,19 +39,29 @@ export const authorizationWorkloadAnalyzer: CleatAnalyzer = {
         }
       }
       if (!namespaceObjects) continue
-      objList(specOf(ap).rules).forEach((rule, i) => {
-        objList(rule.from).forEach((from, j) => {
-          const source = isObj(from.source) ? from.source : {}
-          for (const field of ['namespaces', 'notNamespaces'] as const) {
-            ;(stringList(source[field]) ?? []).forEach((pattern, k) => {
-              if ([...idx.namespaces].some((n) => istioGlobMatch(pattern, n))) return
+      const rules = objList(specOf(ap).rules)
+      for (let i = 0; i < rules.length; i++) {
+        const froms = objList(rules[i]!.from)
+        for (let j = 0; j < froms.length; j++) {
+          const source = froms[j]!.source
+          if (!isObj(source)) continue
+          for (const field of NAMESPACE_FIELDS) {
+            const patterns = stringList(source[field]) ?? []
+            for (let k = 0; k < patterns.length; k++) {
+              const pattern = patterns[k]!
+              if (matchesSomeNamespace(idx.namespaces, pattern)) continue
               ctx.report('CL3072', ap, `/spec/rules/${i}/from/${j}/source/${field}/${k}`, `${field} entry ${pattern} matches no namespace in the inputs`)
-            })
+            }
           }
-        })
-      })
+        }
+      }
     }
   },
+}
+
+function matchesSomeNamespace(namespaces: ReadonlySet<string>, pattern: string): boolean {
+  for (const n of namespaces) if (istioGlobMatch(pattern, n)) return true
+  return false
 }
 
 const PRINCIPAL = /^(?:[^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/
@@ -58,20 +73,25 @@ export const principalAnalyzer: CleatAnalyzer = {
     if (!inv.hasWorkloads) return
     const idx = meshIndex(inv)
     for (const ap of idx.kind('AuthorizationPolicy')) {
-      objList(specOf(ap).rules).forEach((rule, i) => {
-        objList(rule.from).forEach((from, j) => {
-          const source = isObj(from.source) ? from.source : {}
-          for (const field of ['principals', 'notPrincipals'] as const) {
-            ;(stringList(source[field]) ?? []).forEach((p, k) => {
+      const rules = objList(specOf(ap).rules)
+      for (let i = 0; i < rules.length; i++) {
+        const froms = objList(rules[i]!.from)
+        for (let j = 0; j < froms.length; j++) {
+          const source = froms[j]!.source
+          if (!isObj(source)) continue
+          for (const field of PRINCIPAL_FIELDS) {
+            const principals = stringList(source[field]) ?? []
+            for (let k = 0; k < principals.length; k++) {
+              const p = principals[k]!
               const m = PRINCIPAL.exec(p)
-              if (!m || p.includes('*')) return
+              if (!m || p.includes('*')) continue
               const [, ns, sa] = m
-              if (inv.serviceAccounts.has(`${ns}/${sa}`)) return
+              if (inv.serviceAccounts.has(`${ns}/${sa}`)) continue
               ctx.report('CL3073', ap, `/spec/rules/${i}/from/${j}/source/${field}/${k}`, `principal ${p} names service account ${ns}/${sa}, which no workload or ServiceAccount in the inputs uses`)
-            })
+            }
           }
-        })
-      })
+        }
+      }
     }
   },
 }
@@ -85,8 +105,8 @@ export const allowNothingAnalyzer: CleatAnalyzer = {
       const spec = specOf(ap)
       const action = typeof spec.action === 'string' ? spec.action : 'ALLOW'
       if (action !== 'ALLOW' || (Array.isArray(spec.rules) && spec.rules.length > 0)) continue
-      const sel = matchLabels(spec, 'selector')
-      if ((sel && Object.keys(sel).length > 0) || hasTarget(ap)) continue
+      const sel = idx.policySelector(ap)
+      if ((sel && hasKeys(sel)) || hasTarget(ap)) continue
       const ns = idx.ns(ap)
       const scope = ns === inv.rootNamespace ? 'every workload in the mesh' : `every workload in namespace ${ns}`
       ctx.report('CL3074', ap, '', `ALLOW policy without rules: it denies all requests to ${scope} unless another ALLOW policy matches (deny-all by design?)`)
@@ -101,8 +121,8 @@ export const peerAuthenticationWorkloadAnalyzer: CleatAnalyzer = {
     if (!inv.hasWorkloads) return
     const idx = meshIndex(inv)
     for (const pa of idx.kind('PeerAuthentication')) {
-      const sel = matchLabels(specOf(pa), 'selector')
-      if (!sel || Object.keys(sel).length === 0) continue
+      const sel = idx.policySelector(pa)
+      if (!sel || !hasKeys(sel)) continue
       const ns = idx.ns(pa)
       if (idx.selectWorkloads(sel, ns === inv.rootNamespace ? null : ns).length > 0) continue
       ctx.report('CL3071', pa, '/spec/selector/matchLabels', `selector ${labelText(sel)} matches no workload in namespace ${ns} in the inputs, so this policy applies to nothing`)
@@ -118,10 +138,12 @@ export const k8sGatewaySelectorAnalyzer: CleatAnalyzer = {
   analyze(inv, ctx) {
     if (!inv.hasWorkloads) return
     const idx = meshIndex(inv)
+    // Only workloads of a Kubernetes Gateway carry the label: without one there is nothing to find.
+    if (!idx.hasWorkloadLabel(K8S_GATEWAY_LABEL)) return
     for (const r of [...idx.kind('AuthorizationPolicy'), ...idx.kind('RequestAuthentication')]) {
       if (hasTarget(r)) continue
-      const sel = matchLabels(specOf(r), 'selector')
-      if (!sel || Object.keys(sel).length === 0) continue
+      const sel = idx.policySelector(r)
+      if (!sel || !hasKeys(sel)) continue
       const pod = idx.selectWorkloads(sel, idx.ns(r)).find((w) => w.labels[K8S_GATEWAY_LABEL] !== undefined)
       if (!pod) continue
       ctx.report('CL3082', r, '/spec/selector', `selector matches ${pod.kind} ${pod.namespace}/${pod.name} of Kubernetes Gateway ${pod.labels[K8S_GATEWAY_LABEL]}, where a selector has no effect; use targetRefs to attach the policy to the Gateway`)

@@ -1,8 +1,20 @@
 /** Cross-resource checks of ServiceEntries: addresses for TCP ports, conflicting protocols. */
-import {isObj, specOf} from '../model/resource.js'
+import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
-import {ExportScope} from './hosts.js'
+import {exportScope, type ExportScope} from './hosts.js'
 import {meshIndex, objList, stringList} from './mesh-index.js'
+
+/** A port Istio treats as TCP (no protocol, or TCP). */
+function tcpPort(p: Obj): boolean {
+  return p.protocol === undefined || p.protocol === '' || (typeof p.protocol === 'string' && p.protocol.toUpperCase() === 'TCP')
+}
+
+interface PortUse {
+  se: Resource
+  protocol: string
+  scope: ExportScope
+  pointer: string
+}
 
 export const serviceEntryAddressAnalyzer: CleatAnalyzer = {
   name: 'serviceentry-addresses',
@@ -15,8 +27,9 @@ export const serviceEntryAddressAnalyzer: CleatAnalyzer = {
       const status = isObj(se.obj.status) ? se.obj.status : {}
       if (objList(status.addresses).length > 0) continue
       const ports = objList(spec.ports)
-      const i = ports.findIndex((p) => p.protocol === undefined || p.protocol === '' || (typeof p.protocol === 'string' && p.protocol.toUpperCase() === 'TCP'))
-      if (i < 0) continue
+      let i = 0
+      while (i < ports.length && !tcpPort(ports[i]!)) i++
+      if (i === ports.length) continue
       const proto = ports[i]!.protocol
       ctx.report('CL3060', se, `/spec/ports/${i}`, `port ${String(ports[i]!.number)} is ${typeof proto === 'string' && proto ? proto : 'without protocol (TCP)'} but the ServiceEntry has no addresses; TCP traffic can only be matched by address`)
     }
@@ -28,25 +41,35 @@ export const serviceEntryProtocolAnalyzer: CleatAnalyzer = {
   istioAnalyzers: ['serviceentry.ConflictingServiceEntryProtocolAnalyzer'],
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
-    const byHostPort = new Map<string, {se: typeof idx.inventory.resources[number]; protocol: string; scope: ExportScope; pointer: string}[]>()
+    // host → port → uses; `all` keeps the (host, port) pairs in order of first use.
+    const byHostPort = new Map<string, Map<number, PortUse[]>>()
+    const all: {host: string; port: number; list: PortUse[]}[] = []
     for (const se of idx.kind('ServiceEntry')) {
       const spec = specOf(se)
-      const scope = new ExportScope(stringList(spec.exportTo), idx.ns(se))
-      objList(spec.ports).forEach((p, i) => {
-        if (typeof p.number !== 'number') return
+      const ports = objList(spec.ports)
+      if (ports.length === 0) continue
+      const hosts = stringList(spec.hosts) ?? []
+      const scope = exportScope(stringList(spec.exportTo), idx.ns(se))
+      for (let i = 0; i < ports.length; i++) {
+        const p = ports[i]!
+        if (typeof p.number !== 'number') continue
+        const port = p.number
         const protocol = typeof p.protocol === 'string' && p.protocol ? p.protocol.toUpperCase() : 'TCP'
-        for (const h of stringList(spec.hosts) ?? []) {
-          const key = `${h}\u0000${p.number}`
-          const list = byHostPort.get(key) ?? []
+        for (const h of hosts) {
+          let byPort = byHostPort.get(h)
+          if (!byPort) byHostPort.set(h, (byPort = new Map()))
+          let list = byPort.get(port)
+          if (!list) {
+            byPort.set(port, (list = []))
+            all.push({host: h, port, list})
+          }
           list.push({se, protocol, scope, pointer: `/spec/ports/${i}/protocol`})
-          byHostPort.set(key, list)
         }
-      })
+      }
     }
     const reported = new Set<unknown>()
-    for (const [key, list] of byHostPort) {
+    for (const {host, port, list} of all) {
       if (list.length < 2) continue
-      const [host, port] = key.split('\u0000')
       for (const a of list) {
         if (reported.has(a.se)) continue
         const others = list.filter((b) => b.se !== a.se && b.protocol !== a.protocol && b.scope.overlaps(a.scope))

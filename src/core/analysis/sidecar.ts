@@ -3,7 +3,7 @@ import type {Inventory, Workload} from '../model/inventory.js'
 import type {Resource} from '../model/resource.js'
 import {specOf} from '../model/resource.js'
 import type {CleatAnalyzer} from './analyzer.js'
-import {labelText, matchLabels, meshIndex, NameList} from './mesh-index.js'
+import {hasKeys, labelText, matchLabels, meshIndex, NameList} from './mesh-index.js'
 
 /** Namespaces enrolled in ambient mode (and not in sidecar injection). */
 export function ambientNamespaces(inv: Inventory): Set<string> {
@@ -27,16 +27,19 @@ export const sidecarSelectorAnalyzer: CleatAnalyzer = {
   istioAnalyzers: ['sidecar.SelectorAnalyzer'],
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
+    if (idx.kind('Sidecar').length === 0) return
     const ambient = ambientNamespaces(inv)
+    // Without ambient namespaces only an annotated Pod can be ambient.
+    const maybeAmbient = ambient.size > 0 || inv.workloads.some((w) => w.kind === 'Pod' && w.resource.annotations['ambient.istio.io/redirection'] === 'enabled')
     const withoutSelector = new Map<string, Resource[]>()
     const selecting = new Map<Workload, Resource[]>()
     for (const sc of idx.kind('Sidecar')) {
       const ns = idx.ns(sc)
       const sel = matchLabels(specOf(sc), 'workloadSelector')
-      if (!sel || Object.keys(sel).length === 0) {
-        const list = withoutSelector.get(ns) ?? []
-        list.push(sc)
-        withoutSelector.set(ns, list)
+      if (!sel || !hasKeys(sel)) {
+        const list = withoutSelector.get(ns)
+        if (list) list.push(sc)
+        else withoutSelector.set(ns, [sc])
         if (ambient.has(ns)) ctx.report('CL3053', sc, '', `namespace ${ns} runs in ambient mode, which has no sidecars; this Sidecar has no effect`)
         continue
       }
@@ -46,13 +49,13 @@ export const sidecarSelectorAnalyzer: CleatAnalyzer = {
         ctx.report('CL3050', sc, '/spec/workloadSelector/labels', `workloadSelector ${labelText(sel)} matches no workload in namespace ${ns}`)
         continue
       }
-      if (pods.some((p) => isAmbientWorkload(p, ambient))) {
+      if (maybeAmbient && pods.some((p) => isAmbientWorkload(p, ambient))) {
         ctx.report('CL3053', sc, '/spec/workloadSelector', `it selects workloads running in ambient mode, which have no sidecar; this Sidecar has no effect on them`)
       }
       for (const p of pods) {
-        const list = selecting.get(p) ?? []
-        list.push(sc)
-        selecting.set(p, list)
+        const list = selecting.get(p)
+        if (list) list.push(sc)
+        else selecting.set(p, [sc])
       }
     }
     for (const [ns, list] of withoutSelector) {
