@@ -133,23 +133,34 @@ interface CompiledRule {
   valueField: string
   /** For a macro over a list of objects whose variables only read `v.f`: those field names. */
   projection: string[] | undefined
-  /** For a few rules whose verdict on a map can depend on unique values: true when it surely passes. */
-  surePass: ((o: Record<string, unknown>) => boolean) | undefined
+  /** For a few rules usually applied to unique values (names, addresses): true when it surely passes. */
+  surePass: ((self: unknown) => boolean) | undefined
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
+const notUnixString = (v: unknown): boolean => typeof v === 'string' && !v.startsWith('unix://')
+
 /**
- * Plain-JavaScript shortcuts for rules on a map `self` that memoizing cannot help (they read a map of
- * unique labels). Each returns true only when CEL would surely evaluate the rule to true; anything
- * else (false, unsure) falls back to CEL, which also produces the message.
+ * Plain-JavaScript shortcuts for rules that memoizing cannot help, because they read values that
+ * are unique per resource (host names, addresses, label values). Each returns true only when CEL
+ * would surely evaluate the rule to true on that `self` (the raw node; top-level null fields of a map
+ * are pruned before CEL sees it); anything else (false, unsure) falls back to CEL, which also
+ * produces the message.
  */
-const SURE_PASS: Record<string, (o: Record<string, unknown>) => boolean> = {
-  // PeerAuthentication: portLevelMtls needs a non-empty selector.matchLabels. Top-level null fields
-  // are pruned before evaluation, so null portLevelMtls is unset; a non-empty matchLabels map has size > 0.
+const SURE_PASS: Record<string, (self: unknown) => boolean> = {
+  'self != "*"': (v) => typeof v === 'string' && v !== '*',
+  '!self.contains("*")': (v) => typeof v === 'string' && !v.includes('*'),
+  // The ternaries are true when the string does not start with unix://.
+  'self.startsWith("unix://") ? (self.substring(7, 8) == "/" || self.substring(7, 8) == "@") : true': notUnixString,
+  'self.startsWith("unix://") ? !self.endsWith("/") : true': notUnixString,
+  '(has(self.address) ? self.address : "").startsWith("unix://") ? !has(self.ports) : true': (v) => isMap(v) && (v.address === undefined || v.address === null || notUnixString(v.address)),
+  // PeerAuthentication: portLevelMtls needs a non-empty selector.matchLabels. A null portLevelMtls is
+  // pruned (unset); a non-empty matchLabels map has size > 0.
   'has(self.portLevelMtls) ? (((has(self.selector) && has(self.selector.matchLabels)) ? self.selector.matchLabels : {}).size() > 0) : true': (o) => {
+    if (!isMap(o)) return false
     if (o.portLevelMtls === undefined || o.portLevelMtls === null) return true
     const sel = o.selector
     if (!isMap(sel)) return false
@@ -371,7 +382,7 @@ function compileVisit(trie: Trie): {visit: Visit; rules: CompiledRule[][]} {
   const runCall = (rs: CompiledRule[], n: string): string => {
     rules.push(rs)
     const call = `run(${n}, R[${rules.length - 1}], w);`
-    const scalar = rs.map((r) => `${konst(r.scalarMemo)}.get(${n}) === P`).join(' && ')
+    const scalar = rs.map((r) => (r.surePass ? `(${konst(r.surePass)}(${n}) || ${konst(r.scalarMemo)}.get(${n}) === P)` : `${konst(r.scalarMemo)}.get(${n}) === P`)).join(' && ')
     const object: string[] = []
     for (const r of rs) {
       const sure = r.surePass ? `${konst(r.surePass)}(${n})` : undefined
@@ -492,6 +503,7 @@ function runRules(node: unknown, rules: readonly CompiledRule[], w: Walk): void 
   let keys: string | undefined
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i]!
+    if (r.surePass !== undefined && r.surePass(node)) continue
     let verdict: string | undefined
     if (scalar) {
       verdict = r.scalarMemo.get(node)
@@ -509,7 +521,6 @@ function runRules(node: unknown, rules: readonly CompiledRule[], w: Walk): void 
       }
     } else {
       const o = node as Record<string, unknown>
-      if (r.surePass !== undefined && r.surePass(o)) continue
       switch (r.plan) {
         case Plan.Presence: {
           const mask = presenceMask(o, r.presence)
