@@ -2,7 +2,7 @@
  * Indexes over an Inventory, built once per inventory and shared by every analyzer, so that no
  * analyzer scans all resources per resource (maps by namespace, host and label).
  */
-import type {Inventory, ServiceInfo, Workload} from '../model/inventory.js'
+import {ISTIO_GROUP_OF, type Inventory, type ServiceInfo, type Workload} from '../model/inventory.js'
 import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
 import {exportScope, type ExportScope, resolveHost, wildcardKeys} from './hosts.js'
 
@@ -62,20 +62,9 @@ export function meshIndex(inv: Inventory): MeshIndex {
   return idx
 }
 
-const ISTIO_GROUP_OF: Record<string, string> = {
-  VirtualService: 'networking.istio.io/',
-  DestinationRule: 'networking.istio.io/',
-  Gateway: 'networking.istio.io/',
-  ServiceEntry: 'networking.istio.io/',
-  Sidecar: 'networking.istio.io/',
-  WorkloadEntry: 'networking.istio.io/',
-  WorkloadGroup: 'networking.istio.io/',
-  AuthorizationPolicy: 'security.istio.io/',
-  PeerAuthentication: 'security.istio.io/',
-  RequestAuthentication: 'security.istio.io/',
-}
 
 const NO_SERVICES: readonly MeshService[] = []
+const NO_RESOURCES: readonly Resource[] = []
 const NO_WORKLOADS: readonly Workload[] = []
 
 /** label key → value → workloads (in inventory order). */
@@ -127,9 +116,13 @@ class Index implements MeshIndex {
   kind(k: string): readonly Resource[] {
     let list = this.kinds.get(k)
     if (!list) {
-      const all = this.inventory.byKind.get(k) ?? []
-      const group = ISTIO_GROUP_OF[k]
-      list = group ? all.filter((r) => r.apiVersion.startsWith(group)) : all
+      const group = Object.prototype.hasOwnProperty.call(ISTIO_GROUP_OF, k) ? ISTIO_GROUP_OF[k] : undefined
+      const prefiltered = group ? this.inventory.istioByKind : undefined
+      if (prefiltered) list = prefiltered.get(k) ?? NO_RESOURCES
+      else {
+        const all = this.inventory.byKind.get(k) ?? NO_RESOURCES
+        list = group ? all.filter((r) => r.apiVersion.startsWith(group)) : all
+      }
       this.kinds.set(k, list)
     }
     return list

@@ -39,6 +39,32 @@ export interface Inventory {
   hasWorkloads: boolean
   rootNamespace: string
   domainSuffix: string
+  /**
+   * Resources of each Istio kind whose apiVersion belongs to the kind's API group (a `Gateway` of
+   * gateway.networking.k8s.io is not an Istio Gateway), in input order; absent on hand-built inventories.
+   */
+  istioByKind?: ReadonlyMap<string, readonly Resource[]>
+}
+
+/** API group prefix of each Istio kind. */
+export const ISTIO_GROUP_OF: Readonly<Record<string, string>> = {
+  VirtualService: 'networking.istio.io/',
+  DestinationRule: 'networking.istio.io/',
+  Gateway: 'networking.istio.io/',
+  ServiceEntry: 'networking.istio.io/',
+  Sidecar: 'networking.istio.io/',
+  WorkloadEntry: 'networking.istio.io/',
+  WorkloadGroup: 'networking.istio.io/',
+  AuthorizationPolicy: 'security.istio.io/',
+  PeerAuthentication: 'security.istio.io/',
+  RequestAuthentication: 'security.istio.io/',
+}
+
+interface KindLists {
+  all: Resource[]
+  /** The kind's Istio API group prefix, if it is an Istio kind. */
+  group: string | undefined
+  istio: Resource[] | undefined
 }
 
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController'])
@@ -57,19 +83,22 @@ export function buildInventory(resources: readonly Resource[], opts: InventoryOp
   const services: ServiceInfo[] = []
   const namespaces = new Set<string>()
   const serviceAccounts = new Set<string>()
-  // Inputs usually come grouped by kind and namespace: remember the last list and namespace added.
-  let lastKind: string | undefined
-  let lastList: Resource[] = []
+  const lists = new Map<string, KindLists>()
+  const istioByKind = new Map<string, Resource[]>()
+  // Inputs often come grouped by namespace: remember the last namespace added.
   let lastNs: string | undefined
   for (const r of resources) {
     const kind = r.kind
-    if (kind !== lastKind) {
-      let list = byKind.get(kind)
-      if (!list) byKind.set(kind, (list = []))
-      lastKind = kind
-      lastList = list
+    let kl = lists.get(kind)
+    if (!kl) {
+      const group = Object.prototype.hasOwnProperty.call(ISTIO_GROUP_OF, kind) ? ISTIO_GROUP_OF[kind] : undefined
+      kl = {all: [], group, istio: group === undefined ? undefined : []}
+      lists.set(kind, kl)
+      byKind.set(kind, kl.all)
+      if (kl.istio) istioByKind.set(kind, kl.istio)
     }
-    lastList.push(r)
+    kl.all.push(r)
+    if (kl.group !== undefined && r.apiVersion.startsWith(kl.group)) kl.istio!.push(r)
     const ns = r.namespace ?? defaultNamespace
     if (kind === 'Namespace' && r.name) namespaces.add(r.name)
     else if (ns !== lastNs) {
@@ -122,6 +151,7 @@ export function buildInventory(resources: readonly Resource[], opts: InventoryOp
     hasWorkloads: workloads.length > 0,
     rootNamespace: opts.rootNamespace ?? 'istio-system',
     domainSuffix,
+    istioByKind,
   }
 }
 
