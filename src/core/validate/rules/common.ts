@@ -304,7 +304,8 @@ function computeLabelValueProblem(v: string): string | undefined {
 export function checkLabels(out: Out, pointer: string, v: unknown): void {
   const m = obj(v)
   if (!m) return
-  for (const [k, val] of Object.entries(m)) {
+  for (const k of Object.keys(m)) {
+    const val = m[k]
     const kp = labelKeyProblem(k)
     if (kp) out.err('CL2007', at(pointer, k), kp)
     else if (typeof val === 'string') {
