@@ -106,6 +106,7 @@ class Index implements MeshIndex {
   private readonly scopes = new Map<Resource, ExportScope>()
   private readonly named = new Map<string, Map<string, Resource>>()
   private readonly memos = new Map<string, unknown>()
+  private readonly fqdns = new Map<string, Map<string, string>>()
   private readonly policySelectors = new Map<Resource, Record<string, string> | undefined>()
 
   constructor(readonly inventory: Inventory) {
@@ -133,7 +134,14 @@ class Index implements MeshIndex {
   }
 
   fqdn(host: string, n: string): string {
-    return resolveHost(host, n, this.domainSuffix)
+    // Short names are resolved once per namespace: the same (flat, already hashed) string comes back,
+    // which keeps the host lookups that follow cheap.
+    if (host.includes('.')) return host
+    let byHost = this.fqdns.get(n)
+    if (!byHost) this.fqdns.set(n, (byHost = new Map()))
+    let fq = byHost.get(host)
+    if (fq === undefined) byHost.set(host, (fq = resolveHost(host, n, this.domainSuffix)))
+    return fq
   }
 
   get servicesByHost(): ReadonlyMap<string, readonly MeshService[]> {
@@ -334,6 +342,8 @@ export function hasKeys(o: object): boolean {
 }
 
 export function labelText(sel: Record<string, string>): string {
+  const keys = Object.keys(sel)
+  if (keys.length === 1) return `${keys[0]!}=${sel[keys[0]!]!}`
   return Object.entries(sel)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
