@@ -101,7 +101,7 @@ class Index implements MeshIndex {
   private drsByHost?: Map<string, Resource[]>
   private byNs?: Map<string, Workload[]>
   private globalLabels?: LabelIndex
-  private readonly nsLabels = new Map<string, LabelIndex>()
+  private readonly nsLabels = new Map<string, Map<string, Map<string, readonly Workload[]>>>()
   private readonly selections = new Map<string, Workload[]>()
   private readonly scopes = new Map<Resource, ExportScope>()
   private readonly named = new Map<string, Map<string, Resource>>()
@@ -230,15 +230,27 @@ class Index implements MeshIndex {
     return this.byNs.get(n) ?? NO_WORKLOADS
   }
 
-  private labelIndex(n: string | null): LabelIndex {
-    if (n === null) return (this.globalLabels ??= labelIndexOf(this.inventory.workloads))
-    let index = this.nsLabels.get(n)
-    if (!index) this.nsLabels.set(n, (index = labelIndexOf(this.workloadsIn(n))))
-    return index
+  /** Workloads with label k=v, anywhere (ns null) or in one namespace (memoized per namespace on demand). */
+  private labeled(n: string | null, k: string, v: string): readonly Workload[] {
+    const all = (this.globalLabels ??= labelIndexOf(this.inventory.workloads)).get(k)?.get(v) ?? NO_WORKLOADS
+    if (n === null) return all
+    let byKey = this.nsLabels.get(n)
+    if (!byKey) this.nsLabels.set(n, (byKey = new Map()))
+    let byValue = byKey.get(k)
+    if (!byValue) byKey.set(k, (byValue = new Map()))
+    let list = byValue.get(v)
+    if (!list) {
+      // (the global list is in inventory order, so is the namespace's part of it)
+      let inNs = 0
+      for (const w of all) if (w.namespace === n) inNs++
+      list = inNs === all.length ? all : inNs === 0 ? NO_WORKLOADS : all.filter((w) => w.namespace === n)
+      byValue.set(v, list)
+    }
+    return list
   }
 
   hasWorkloadLabel(key: string): boolean {
-    return this.labelIndex(null).has(key)
+    return (this.globalLabels ??= labelIndexOf(this.inventory.workloads)).has(key)
   }
 
   selectWorkloads(selector: Record<string, string>, n: string | null): readonly Workload[] {
@@ -246,17 +258,16 @@ class Index implements MeshIndex {
     if (keys.length === 0) return n === null ? this.inventory.workloads : this.workloadsIn(n)
     if (keys.length === 1) {
       const v = selector[keys[0]!]
-      if (typeof v === 'string') return this.labelIndex(n).get(keys[0]!)?.get(v) ?? NO_WORKLOADS
+      if (typeof v === 'string') return this.labeled(n, keys[0]!, v)
     }
     // Several labels: start from the shortest label list; selections are memoized (policies share selectors).
     const entries = Object.entries(selector)
     const key = `${n ?? ''}\u0001${entries.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001')}`
     const memo = this.selections.get(key)
     if (memo) return memo
-    const index = this.labelIndex(n)
     let candidates: readonly Workload[] | undefined
     for (const [k, v] of entries) {
-      const list = index.get(k)?.get(v) ?? NO_WORKLOADS
+      const list = typeof v === 'string' ? this.labeled(n, k, v) : NO_WORKLOADS
       if (!candidates || list.length < candidates.length) candidates = list
     }
     const out = candidates!.filter((w) => entries.every(([k, v]) => w.labels[k] === v))
