@@ -361,6 +361,7 @@ interface Walk {
 type Visit = (root: unknown, w: Walk, rules: readonly (readonly CompiledRule[])[], run: typeof runRules) => void
 
 const NO_FINDINGS: CelFinding[] = Object.freeze([]) as unknown as CelFinding[]
+const NO_KEYS: (string | number)[] = []
 
 /**
  * Compile the trie into one function that walks a resource along the rule paths with fixed property
@@ -379,9 +380,10 @@ function compileVisit(trie: Trie): {visit: Visit; rules: CompiledRule[][]} {
    * Code that calls run() on a node unless every rule there has a remembered PASSED verdict for it
    * (scalar memo, presence mask) or a sure-pass shortcut; run() then has nothing to report.
    */
-  const runCall = (rs: CompiledRule[], n: string): string => {
+  const runCall = (rs: CompiledRule[], n: string, path: readonly string[]): string => {
     rules.push(rs)
-    const call = `run(${n}, R[${rules.length - 1}], w);`
+    // The node's keys (for finding pointers) are only materialized when run() is called.
+    const call = `{ w.keys = [${path.join(', ')}]; run(${n}, R[${rules.length - 1}], w); }`
     const scalar = rs.map((r) => (r.surePass ? `(${konst(r.surePass)}(${n}) || ${konst(r.scalarMemo)}.get(${n}) === P)` : `${konst(r.scalarMemo)}.get(${n}) === P`)).join(' && ')
     const object: string[] = []
     for (const r of rs) {
@@ -392,26 +394,26 @@ function compileVisit(trie: Trie): {visit: Visit; rules: CompiledRule[][]} {
     }
     return `if (typeof ${n} !== 'object') { if (!(${scalar})) ${call} } else if (Array.isArray(${n}) || !(${object.join(' && ')})) ${call}\n`
   }
-  const gen = (t: Trie, d: number): string => {
+  const gen = (t: Trie, d: number, path: readonly string[]): string => {
     const n = `n${d}`
     let code = ''
-    if (t.rules.length > 0) code += runCall(t.rules, n)
+    if (t.rules.length > 0) code += runCall(t.rules, n, path)
     if (t.children.length === 0) return code
     code += `if (typeof ${n} === 'object' && ${n} !== null) {\nconst a${d} = Array.isArray(${n});\n`
     for (const {seg, t: child} of t.children) {
       const m = `n${d + 1}`
       if (seg === '*') {
-        code += `if (a${d}) for (let j${d} = 0; j${d} < ${n}.length; j${d}++) { const ${m} = ${n}[j${d}]; if (${m} !== undefined && ${m} !== null) { K.push(j${d});\n${gen(child, d + 1)}K.pop(); } }\n`
+        code += `if (a${d}) for (let j${d} = 0; j${d} < ${n}.length; j${d}++) { const ${m} = ${n}[j${d}]; if (${m} !== undefined && ${m} !== null) {\n${gen(child, d + 1, [...path, `j${d}`])}} }\n`
       } else if (seg === '{}') {
-        code += `if (!a${d}) for (const k${d} in ${n}) { const ${m} = ${n}[k${d}]; if (${m} !== undefined && ${m} !== null) { K.push(k${d});\n${gen(child, d + 1)}K.pop(); } }\n`
+        code += `if (!a${d}) for (const k${d} in ${n}) { const ${m} = ${n}[k${d}]; if (${m} !== undefined && ${m} !== null) {\n${gen(child, d + 1, [...path, `k${d}`])}} }\n`
       } else {
         const lit = JSON.stringify(seg)
-        code += `if (!a${d}) { const ${m} = ${n}[${lit}]; if (${m} !== undefined && ${m} !== null) { K.push(${lit});\n${gen(child, d + 1)}K.pop(); } }\n`
+        code += `if (!a${d}) { const ${m} = ${n}[${lit}]; if (${m} !== undefined && ${m} !== null) {\n${gen(child, d + 1, [...path, lit])}} }\n`
       }
     }
     return code + '}\n'
   }
-  const body = `const K = w.keys;\n${gen(trie, 0)}`
+  const body = gen(trie, 0, [])
   const prelude = consts.map((_v, i) => `const C${i} = C[${i}];`).join('\n')
   const factory = new Function('C', 'P', `${prelude}\nreturn function visit(n0, w, R, run) {\n${body}}`) as (c: unknown[], p: string) => Visit
   return {visit: factory(consts, PASSED), rules}
@@ -421,7 +423,7 @@ function compileVisit(trie: Trie): {visit: Visit; rules: CompiledRule[][]} {
 export class CelRuleSet {
   readonly #specs: readonly CelRuleSpec[]
   readonly #trie: Trie = {rules: [], children: []}
-  readonly #walk: Walk = {out: undefined, keys: []}
+  readonly #walk: Walk = {out: undefined, keys: NO_KEYS}
   #visit: Visit | undefined
   #rules: CompiledRule[][] = []
 
@@ -463,13 +465,9 @@ export class CelRuleSet {
       this.#rules = c.rules
     }
     const w = this.#walk
-    const depth = w.keys.length
     w.out = undefined
-    try {
-      this.#visit(root, w, this.#rules, runRules)
-    } finally {
-      while (w.keys.length > depth) w.keys.pop()
-    }
+    this.#visit(root, w, this.#rules, runRules)
+    w.keys = NO_KEYS
     const out = w.out
     w.out = undefined
     return out ?? NO_FINDINGS
