@@ -87,6 +87,8 @@ export function buildInventory(resources: readonly Resource[], opts: InventoryOp
   const istioByKind = new Map<string, Resource[]>()
   // Inputs often come grouped by namespace: remember the last namespace added.
   let lastNs: string | undefined
+  let lastSa: string | undefined
+  let lastSaNs: string | undefined
   for (const r of resources) {
     const kind = r.kind
     let kl = lists.get(kind)
@@ -135,7 +137,12 @@ export function buildInventory(resources: readonly Resource[], opts: InventoryOp
         const w = WORKLOAD_KINDS.has(kind) ? workloadOf(r, ns) : undefined
         if (w) {
           workloads.push(w)
-          serviceAccounts.add(`${ns}/${w.serviceAccount}`)
+          // (replicas of one app usually share namespace and service account: skip the repeated key)
+          if (w.serviceAccount !== lastSa || ns !== lastSaNs) {
+            serviceAccounts.add(`${ns}/${w.serviceAccount}`)
+            lastSa = w.serviceAccount
+            lastSaNs = ns
+          }
         }
       }
     }
@@ -189,7 +196,10 @@ function str(v: unknown): string | undefined {
 function stringMap(v: unknown): Record<string, string> {
   if (!isObj(v)) return {}
   const out: Record<string, string> = {}
-  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val
+  for (const k of Object.keys(v)) {
+    const val = v[k]
+    if (typeof val === 'string') out[k] = val
+  }
   return out
 }
 
