@@ -108,8 +108,8 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
   istioAnalyzers: ['gateway.ConflictingGatewayAnalyzer'],
   analyze(inv, ctx) {
     const idx = meshIndex(inv)
-    // port → exact host → servers, and port → wildcard host → servers
-    const exact = new Map<number, Map<string, ServerRef[]>>()
+    // port → exact host → server(s), and port → wildcard host → servers (a lone exact server stays unwrapped)
+    const exact = new Map<number, Map<string, ServerRef | ServerRef[]>>()
     const wild = new Map<number, Map<string, ServerRef[]>>()
     for (const gw of idx.kind('Gateway')) {
       const servers = objList(specOf(gw).servers)
@@ -119,13 +119,21 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
         if (typeof port !== 'number') continue
         for (const h of stringList(server.hosts) ?? []) {
           const host = h.includes('/') ? h.slice(h.indexOf('/') + 1) : h
-          const m = host.startsWith('*') ? wild : exact
-          let byHost = m.get(port)
-          if (!byHost) m.set(port, (byHost = new Map()))
-          const list = byHost.get(host)
           const ref = {gw, index, port, host}
-          if (list) list.push(ref)
-          else byHost.set(host, [ref])
+          if (host.startsWith('*')) {
+            let byHost = wild.get(port)
+            if (!byHost) wild.set(port, (byHost = new Map()))
+            const list = byHost.get(host)
+            if (list) list.push(ref)
+            else byHost.set(host, [ref])
+          } else {
+            let byHost = exact.get(port)
+            if (!byHost) exact.set(port, (byHost = new Map()))
+            const seen = byHost.get(host)
+            if (seen === undefined) byHost.set(host, ref)
+            else if (Array.isArray(seen)) seen.push(ref)
+            else byHost.set(host, [seen, ref])
+          }
         }
       }
     }
@@ -167,10 +175,10 @@ export const gatewayConflictAnalyzer: CleatAnalyzer = {
     const groupsOf = (byHost: Map<string, ServerRef[]>) => new Map([...byHost].map(([h, list]) => [h, bySelector(list)] as const))
     for (const [port, byHost] of exact) {
       const wildGroups = wild.has(port) ? groupsOf(wild.get(port)!) : undefined
-      for (const [host, list] of byHost) {
+      for (const [host, servers] of byHost) {
         // A lone server conflicts with nothing on its exact host.
-        if (list.length === 1 && !wildGroups) continue
-        const groups = bySelector(list)
+        if (!Array.isArray(servers) && !wildGroups) continue
+        const groups = bySelector(Array.isArray(servers) ? servers : [servers])
         for (let i = 0; i < groups.length; i++) for (let j = i; j < groups.length; j++) conflictGroups(groups[i]!, groups[j]!)
         if (!wildGroups) continue
         for (const key of wildcardKeys(host)) for (const wg of wildGroups.get(key) ?? []) for (const g of groups) conflictGroups(g, wg)

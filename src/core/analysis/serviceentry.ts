@@ -13,7 +13,8 @@ interface PortUse {
   se: Resource
   protocol: string
   scope: ExportScope
-  pointer: string
+  /** Index of the port in spec.ports. */
+  index: number
 }
 
 export const serviceEntryAddressAnalyzer: CleatAnalyzer = {
@@ -63,7 +64,7 @@ export const serviceEntryProtocolAnalyzer: CleatAnalyzer = {
             byPort.set(port, (list = []))
             all.push({host: h, port, list})
           }
-          list.push({se, protocol, scope, pointer: `/spec/ports/${i}/protocol`})
+          list.push({se, protocol, scope, index: i})
         }
       }
     }
@@ -75,7 +76,7 @@ export const serviceEntryProtocolAnalyzer: CleatAnalyzer = {
         const others = list.filter((b) => b.se !== a.se && b.protocol !== a.protocol && b.scope.overlaps(a.scope))
         if (others.length === 0) continue
         reported.add(a.se)
-        ctx.report('CL3061', a.se, a.pointer, `host ${host} port ${port} is ${a.protocol} here but ${others.map((o) => `${o.protocol} in ServiceEntry ${idx.ns(o.se)}/${o.se.name}`).join(', ')}; one protocol wins unpredictably`)
+        ctx.report('CL3061', a.se, `/spec/ports/${a.index}/protocol`, `host ${host} port ${port} is ${a.protocol} here but ${others.map((o) => `${o.protocol} in ServiceEntry ${idx.ns(o.se)}/${o.se.name}`).join(', ')}; one protocol wins unpredictably`)
       }
     }
   },

@@ -32,7 +32,8 @@ export const sidecarSelectorAnalyzer: CleatAnalyzer = {
     // Without ambient namespaces only an annotated Pod can be ambient.
     const maybeAmbient = ambient.size > 0 || inv.workloads.some((w) => w.kind === 'Pod' && w.resource.annotations['ambient.istio.io/redirection'] === 'enabled')
     const withoutSelector = new Map<string, Resource[]>()
-    const selecting = new Map<Workload, Resource[]>()
+    // workload → the Sidecar selecting it, or every Sidecar once there are several
+    const selecting = new Map<Workload, Resource | Resource[]>()
     for (const sc of idx.kind('Sidecar')) {
       const ns = idx.ns(sc)
       const sel = matchLabels(specOf(sc), 'workloadSelector')
@@ -53,9 +54,10 @@ export const sidecarSelectorAnalyzer: CleatAnalyzer = {
         ctx.report('CL3053', sc, '/spec/workloadSelector', `it selects workloads running in ambient mode, which have no sidecar; this Sidecar has no effect on them`)
       }
       for (const p of pods) {
-        const list = selecting.get(p)
-        if (list) list.push(sc)
-        else selecting.set(p, [sc])
+        const seen = selecting.get(p)
+        if (seen === undefined) selecting.set(p, sc)
+        else if (Array.isArray(seen)) seen.push(sc)
+        else selecting.set(p, [seen, sc])
       }
     }
     for (const [ns, list] of withoutSelector) {
@@ -68,7 +70,7 @@ export const sidecarSelectorAnalyzer: CleatAnalyzer = {
     }
     const conflicted = new Map<Resource, {others: NameList; pod: string}>()
     for (const [pod, list] of selecting) {
-      if (list.length < 2) continue
+      if (!Array.isArray(list)) continue
       for (const sc of list) {
         let c = conflicted.get(sc)
         if (!c) conflicted.set(sc, (c = {others: new NameList(), pod: `${pod.kind} ${pod.name}`}))
