@@ -74,18 +74,24 @@ export const subsetSelectAnalyzer: CleatAnalyzer = {
       }
       if (!inv.hasWorkloads) continue
       const subsets = objList(spec.subsets)
+      // Workloads behind each service, looked up once for all subsets.
+      let behind: (readonly Workload[] | undefined)[] | undefined
       for (let i = 0; i < subsets.length; i++) {
         const subset = subsets[i]!
         const labels = labelEntries(subset.labels)
         if (labels.length === 0) continue
         let selects = false
-        for (const s of services) {
+        behind ??= services.map((s) => {
           const sel = serviceSelector(s)
-          if (!sel) {
+          return sel ? idx.selectWorkloads(sel, s.namespace) : undefined
+        })
+        for (let si = 0; si < services.length; si++) {
+          const workloads = behind[si]
+          if (!workloads) {
             selects = true
             break
           }
-          for (const w of idx.selectWorkloads(sel, s.namespace)) {
+          for (const w of workloads) {
             if (hasLabels(nodes.size === 0 ? w.labels : labelsWithTopology(w, nodes), labels)) {
               selects = true
               break
