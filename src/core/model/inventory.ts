@@ -41,7 +41,9 @@ export interface Inventory {
   domainSuffix: string
   /**
    * Resources of each Istio kind whose apiVersion belongs to the kind's API group (a `Gateway` of
-   * gateway.networking.k8s.io is not an Istio Gateway), in input order; absent on hand-built inventories.
+   * gateway.networking.k8s.io is not an Istio Gateway), in input order: `byKind` filtered once while
+   * building. Optional: code that builds or edits an inventory by hand must leave it out (analysis then
+   * filters `byKind` itself).
    */
   istioByKind?: ReadonlyMap<string, readonly Resource[]>
 }
