@@ -3,7 +3,7 @@
  * analyzer scans all resources per resource (maps by namespace, host and label).
  */
 import {ISTIO_GROUP_OF, type Inventory, type ServiceInfo, type Workload} from '../model/inventory.js'
-import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
+import {isObj, specOf, type Obj, type Resource, stringMap} from '../model/resource.js'
 import {exportScope, type ExportScope, resolveHost, wildcardKeys} from './hosts.js'
 
 export interface MeshService {
@@ -319,15 +319,7 @@ export function stringList(v: unknown): readonly string[] | undefined {
   return v as string[]
 }
 
-export function stringMap(v: unknown): Record<string, string> {
-  if (!isObj(v)) return {}
-  const out: Record<string, string> = {}
-  for (const k of Object.keys(v)) {
-    const val = v[k]
-    if (typeof val === 'string') out[k] = val
-  }
-  return out
-}
+export {stringMap}
 
 const NO_OBJS: readonly Obj[] = []
 

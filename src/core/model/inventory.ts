@@ -1,4 +1,4 @@
-import {isObj, specOf, type Obj, type Resource} from './resource.js'
+import {isObj, specOf, str, stringMap, type Obj, type Resource} from './resource.js'
 
 /** A workload: something that runs a proxy and carries labels and a service account. */
 export interface Workload {
@@ -191,19 +191,7 @@ function portOf(p: Obj): ServiceInfo['ports'][number] {
   return {name: str(p.name), port: Number(p.port), targetPort: p.targetPort as number | string | undefined, protocol: str(p.protocol)}
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
-}
 
-function stringMap(v: unknown): Record<string, string> {
-  if (!isObj(v)) return {}
-  const out: Record<string, string> = {}
-  for (const k of Object.keys(v)) {
-    const val = v[k]
-    if (typeof val === 'string') out[k] = val
-  }
-  return out
-}
 
 /** True when every selector label is present with the same value (an empty selector matches all). */
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {

@@ -20,9 +20,7 @@ export function list(v: unknown): readonly unknown[] {
   return Array.isArray(v) ? v : EMPTY
 }
 
-export function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
-}
+export {str} from '../../model/resource.js'
 
 export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined
