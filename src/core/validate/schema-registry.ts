@@ -2,12 +2,9 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 import path from 'node:path'
-import {Ajv2020, type ErrorObject, type ValidateFunction} from 'ajv/dist/2020.js'
-import addFormatsImport from 'ajv-formats'
+import type {Ajv2020, ErrorObject, ValidateFunction} from 'ajv/dist/2020.js'
 import {istioKind} from '../model/kinds.js'
 
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
-const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020
 
 /** One structural finding from a schema, relative to the validated value. */
 export type SchemaError = ErrorObject
@@ -28,9 +25,17 @@ export function packageDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 }
 
+/**
+ * A strict ajv for JSON Schema 2020-12 with formats. ajv's compiler is loaded here, on first use:
+ * validating with the precompiled built-in schemas needs only its small runtime, which keeps start-up short.
+ */
 export function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({allErrors: true, strict: true, allowUnionTypes: true, verbose: true, validateFormats: true})
-  addFormats(ajv)
+  const load = createRequire(import.meta.url)
+  const {Ajv2020: AjvClass} = load('ajv/dist/2020') as {Ajv2020: typeof Ajv2020}
+  const addFormats = load('ajv-formats') as ((ajv: Ajv2020) => Ajv2020) & {default?: (ajv: Ajv2020) => Ajv2020}
+  const ajv = new AjvClass({allErrors: true, strict: true, allowUnionTypes: true, verbose: true, validateFormats: true})
+  const applyFormats = addFormats.default ?? addFormats
+  applyFormats(ajv)
   // Kubernetes OpenAPI extension keywords are annotations for us.
   for (const k of ['x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-list-map-keys']) {
     ajv.addKeyword(k)
