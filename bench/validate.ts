@@ -78,7 +78,7 @@ export async function run(): Promise<BenchSection> {
       schema: () => void validateSources(files, {rules: [], analyzers: []}),
       full: () => void validateSources(files),
     },
-    5,
+    9,
   )
   const rate = (ms: number) => `${fmt(n / (ms / 1000))} resources/s (${fmt(ms)} ms)`
   const rows: BenchSection['rows'] = [
@@ -120,5 +120,5 @@ export async function run(): Promise<BenchSection> {
   } finally {
     rmSync(tmp, {recursive: true, force: true})
   }
-  return {title: 'validate', rows, notes: [`Node ${process.version}, ${os.cpus().length} CPUs; in-process figures are medians of 5 alternating runs after a warm-up.`]}
+  return {title: 'validate', rows, notes: [`Node ${process.version}, ${os.cpus().length} CPUs; in-process figures are medians of 9 alternating runs after a warm-up.`]}
 }
