@@ -512,6 +512,19 @@ export async function startCanary(ctx: CanaryContext, opts: StartOptions): Promi
 /** One transition (shift or judge), then exit. */
 export async function stepCanary(ctx: CanaryContext, opts: {onInterrupt?: 'pause' | 'rollback'} = {}): Promise<Outcome> {
   const sess = await load(ctx)
+  const early = await prepareTransition(ctx, sess)
+  if (early) return early
+  const out = await transition(ctx, sess, false)
+  if (out.interrupted) return pauseAfterInterrupt(ctx, sess, opts.onInterrupt ?? 'pause')
+  return out
+}
+
+/**
+ * What every transition starts with: a finished or paused run answers at once, drift stops it, a dry
+ * run only shows the transition; otherwise the lock is taken (for the rest of the bake). Returns an
+ * outcome when there is nothing more to do, undefined when the caller holds the lock.
+ */
+async function prepareTransition(ctx: CanaryContext, sess: Session): Promise<Outcome | undefined> {
   const s = requireState(ctx, sess)
   if (isTerminal(s)) return outcomeOf(s)
   if (s.phase === 'Paused') return pausedOutcome(s)
@@ -519,9 +532,7 @@ export async function stepCanary(ctx: CanaryContext, opts: {onInterrupt?: 'pause
   if (ctx.dryRun) return transition(ctx, sess, false)
   const bakeLeft = s.phase === 'Baking' ? Math.max(0, (Date.parse(s.bakeUntil ?? iso(0)) - ctx.now()) / 1000) : 0
   await takeLock(ctx, sess, bakeLeft)
-  const out = await transition(ctx, sess, false)
-  if (out.interrupted) return pauseAfterInterrupt(ctx, sess, opts.onInterrupt ?? 'pause')
-  return out
+  return undefined
 }
 
 async function pauseAfterInterrupt(ctx: CanaryContext, sess: Session, how: 'pause' | 'rollback'): Promise<Outcome> {
@@ -555,18 +566,13 @@ export async function runCanary(ctx: CanaryContext, opts: RunOptions): Promise<O
 }
 
 async function loop(ctx: CanaryContext, sess: Session, onInterrupt: 'pause' | 'rollback'): Promise<Outcome> {
-  let s = requireState(ctx, sess)
-  if (isTerminal(s)) return outcomeOf(s)
-  if (s.phase === 'Paused') return pausedOutcome(s)
-  checkDrift(ctx, sess)
-  if (ctx.dryRun) return transition(ctx, sess, false)
-  const bakeLeft = s.phase === 'Baking' ? Math.max(0, (Date.parse(s.bakeUntil ?? iso(0)) - ctx.now()) / 1000) : 0
-  await takeLock(ctx, sess, bakeLeft)
+  const early = await prepareTransition(ctx, sess)
+  if (early) return early
   for (;;) {
     if (ctx.signal?.aborted) return pauseAfterInterrupt(ctx, sess, onInterrupt)
     const out = await transition(ctx, sess, true)
     if (out.interrupted) return pauseAfterInterrupt(ctx, sess, onInterrupt)
-    s = requireState(ctx, sess)
+    const s = requireState(ctx, sess)
     if (out.exitCode !== EXIT.OK || isTerminal(s) || s.phase === 'Paused') {
       if (s.lock && !isTerminal(s)) await commit(ctx, sess, s)
       return out
