@@ -39,24 +39,27 @@ export const authorizationWorkloadAnalyzer: CleatAnalyzer = {
         }
       }
       if (!namespaceObjects) continue
-      const rules = objList(specOf(ap).rules)
-      for (let i = 0; i < rules.length; i++) {
-        const froms = objList(rules[i]!.from)
-        for (let j = 0; j < froms.length; j++) {
-          const source = froms[j]!.source
-          if (!isObj(source)) continue
-          for (const field of NAMESPACE_FIELDS) {
-            const patterns = stringList(source[field]) ?? []
-            for (let k = 0; k < patterns.length; k++) {
-              const pattern = patterns[k]!
-              if (matchesSomeNamespace(idx.namespaces, pattern)) continue
-              ctx.report('CL3072', ap, `/spec/rules/${i}/from/${j}/source/${field}/${k}`, `${field} entry ${pattern} matches no namespace in the inputs`)
-            }
-          }
-        }
-      }
+      forEachSourceValue(ap, NAMESPACE_FIELDS, (pattern, field, pointer) => {
+        if (!matchesSomeNamespace(idx.namespaces, pattern)) ctx.report('CL3072', ap, pointer, `${field} entry ${pattern} matches no namespace in the inputs`)
+      })
     }
   },
+}
+
+/** Calls `fn` for every string of the given `rules[].from[].source` fields, with its JSON pointer. */
+function forEachSourceValue(ap: Resource, fields: readonly string[], fn: (value: string, field: string, pointer: string) => void): void {
+  const rules = objList(specOf(ap).rules)
+  for (let i = 0; i < rules.length; i++) {
+    const froms = objList(rules[i]!.from)
+    for (let j = 0; j < froms.length; j++) {
+      const source = froms[j]!.source
+      if (!isObj(source)) continue
+      for (const field of fields) {
+        const values = stringList(source[field]) ?? []
+        for (let k = 0; k < values.length; k++) fn(values[k]!, field, `/spec/rules/${i}/from/${j}/source/${field}/${k}`)
+      }
+    }
+  }
 }
 
 function matchesSomeNamespace(namespaces: ReadonlySet<string>, pattern: string): boolean {
@@ -73,25 +76,12 @@ export const principalAnalyzer: CleatAnalyzer = {
     if (!inv.hasWorkloads) return
     const idx = meshIndex(inv)
     for (const ap of idx.kind('AuthorizationPolicy')) {
-      const rules = objList(specOf(ap).rules)
-      for (let i = 0; i < rules.length; i++) {
-        const froms = objList(rules[i]!.from)
-        for (let j = 0; j < froms.length; j++) {
-          const source = froms[j]!.source
-          if (!isObj(source)) continue
-          for (const field of PRINCIPAL_FIELDS) {
-            const principals = stringList(source[field]) ?? []
-            for (let k = 0; k < principals.length; k++) {
-              const p = principals[k]!
-              const m = PRINCIPAL.exec(p)
-              if (!m || p.includes('*')) continue
-              const [, ns, sa] = m
-              if (inv.serviceAccounts.has(`${ns}/${sa}`)) continue
-              ctx.report('CL3073', ap, `/spec/rules/${i}/from/${j}/source/${field}/${k}`, `principal ${p} names service account ${ns}/${sa}, which no workload or ServiceAccount in the inputs uses`)
-            }
-          }
-        }
-      }
+      forEachSourceValue(ap, PRINCIPAL_FIELDS, (p, _field, pointer) => {
+        const m = PRINCIPAL.exec(p)
+        if (!m || p.includes('*')) return
+        const [, ns, sa] = m
+        if (!inv.serviceAccounts.has(`${ns}/${sa}`)) ctx.report('CL3073', ap, pointer, `principal ${p} names service account ${ns}/${sa}, which no workload or ServiceAccount in the inputs uses`)
+      })
     }
   },
 }
