@@ -29,7 +29,7 @@ const schemas = files.map((f) => JSON.parse(readFileSync(path.join(schemaDir, f)
 for (const s of schemas) ajv.addSchema(s)
 let n = 0
 for (const f of files) {
-  if (f === 'common.json' || f === 'cel-rules.json') continue
+  if (f === 'common.json') continue
   const id = `https://cleat.dev/schemas/istio/${f}`
   const fn = ajv.getSchema(id)
   if (!fn) continue

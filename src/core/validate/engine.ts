@@ -1,6 +1,6 @@
 import {BUILTIN_ANALYZERS} from '../analysis/index.js'
 import {catalogEntry, diag} from '../diagnostics/catalog/index.js'
-import {countBySeverity, joinPointer, type Diagnostic} from '../diagnostics/diagnostic.js'
+import {countBySeverity, type Diagnostic} from '../diagnostics/diagnostic.js'
 import {parseSource, type ParsedDoc} from '../input/documents.js'
 import {Locator} from '../input/locate.js'
 import type {Source} from '../input/sources.js'
@@ -10,7 +10,7 @@ import {extractResources, type Resource} from '../model/resource.js'
 import {checkMetadata} from './metadata.js'
 import {BUILTIN_RULES} from './rules/index.js'
 import {BuiltinSchemas, type SchemaProvider} from './schema-registry.js'
-import {displayPath, translateSchemaErrors} from './schema-errors.js'
+import {translateSchemaErrors} from './schema-errors.js'
 import type {Analyzer, AnalyzerContext, ReportOptions, Rule, RuleContext} from './types.js'
 
 export interface EngineOptions extends InventoryOptions {
@@ -158,5 +158,3 @@ export function analyze(inventory: Inventory, analyzers: readonly Analyzer[]): D
   for (const a of analyzers) a.analyze(inventory, ctx)
   return out
 }
-
-export {displayPath, joinPointer}
