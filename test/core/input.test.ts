@@ -3,7 +3,7 @@ import {mkdir, mkdtemp, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, it} from 'node:test'
-import {parseSource, splitDocuments} from '../../src/core/input/documents.js'
+import {parseEachDocument, parseSource, splitDocuments} from '../../src/core/input/documents.js'
 import {Locator} from '../../src/core/input/locate.js'
 import {decode, readInputSources} from '../../src/core/input/sources.js'
 import {extractResources} from '../../src/core/model/resource.js'
@@ -62,6 +62,51 @@ describe('document splitting and parsing', () => {
   it('reports an empty input as info CL0008', () => {
     const r = parseSource({file: 'empty.yaml', text: '# nothing here\n'})
     assert.deepEqual(r.diagnostics.map((d) => [d.code, d.severity]), [['CL0008', 'info']])
+  })
+})
+
+/** What a parse gives a caller: per document its index, first line, own text and value. */
+function view(text: string, parse: typeof parseSource) {
+  const r = parse({file: 'f.yaml', text})
+  return {docs: r.docs.map((d) => ({index: d.index, startLine: d.startLine, text: d.text, value: d.value})), codes: r.diagnostics.map((d) => d.code)}
+}
+
+describe('whole-file fast path', () => {
+  const cases = [
+    'a: 1\n---\nb: 2\n',
+    '---\na: 1\n',
+    '# header\n---\na: 1\n---\n# only a comment\n---\nb: [1, 2]\n',
+    'a: 1\n...\n---\nb: 2\n...\n',
+    '--- {a: 1}\n--- [x]\n---\n---\nc: |\n  text\n  ---not a marker\n',
+    'a: 1\n---\n',
+    'x: &v {k: 1}\ny: *v\n---\nz: "---"\n',
+  ]
+  for (const text of cases) {
+    it(`gives the same documents, lines and texts as parsing each document: ${JSON.stringify(text).slice(0, 40)}`, () => {
+      assert.deepEqual(view(text, parseSource), view(text, parseEachDocument))
+    })
+  }
+
+  it('accepts a %YAML directive (the per-document reader cannot) and keeps it with its document', () => {
+    const {docs, codes} = view('%YAML 1.2\n---\na: 1\n---\nb: 2\n', parseSource)
+    assert.deepEqual(codes, [])
+    assert.deepEqual(docs, [
+      {index: 0, startLine: 0, text: '%YAML 1.2\n---\na: 1\n', value: {a: 1}},
+      {index: 1, startLine: 3, text: '---\nb: 2\n', value: {b: 2}},
+    ])
+  })
+
+  it('agrees with the per-document parse on 300 random multi-document files', () => {
+    const pieces = ['---\n', '...\n', '# c\n', '\n', 'a: 1\n', 'b:\n  - x\n  - y\n', '--- k: v\n', 'n: null\n', 's: "q --- r"\n', 'm: {p: [1, 2]}\n']
+    let seed = 7
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n)
+    for (let i = 0; i < 300; i++) {
+      const text = Array.from({length: 1 + rnd(9)}, () => pieces[rnd(pieces.length)]).join('')
+      const fast = view(text, parseSource)
+      const slow = view(text, parseEachDocument)
+      // a per-document parse may refuse what the whole file accepts (and then reports it); otherwise equal
+      if (slow.codes.length === 0) assert.deepEqual(fast, slow, JSON.stringify(text))
+    }
   })
 })
 

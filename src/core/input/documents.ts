@@ -1,5 +1,5 @@
 import * as jsYaml from 'js-yaml'
-import {CORE_SCHEMA, load, YAMLException, type Type} from 'js-yaml'
+import {CORE_SCHEMA, load, loadAll, YAMLException, type Type} from 'js-yaml'
 import {diag} from '../diagnostics/catalog/index.js'
 import type {Diagnostic} from '../diagnostics/diagnostic.js'
 import type {Source} from './sources.js'
@@ -30,21 +30,48 @@ export const MAX_NODES = 1_000_000
 const DOC_MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm
 
 /**
- * Split a source into YAML documents and parse each with js-yaml (fast path). A syntax error in one
- * document is a located finding; the other documents are still parsed.
+ * Parse a source into YAML documents. The whole text is read in one js-yaml pass (fast path); if that
+ * fails, the text is split on document markers and each document is parsed on its own, so a syntax
+ * error in one document is a located finding and the other documents are still checked.
  */
 export function parseSource(src: Source): ParseResult {
-  const docs: ParsedDoc[] = []
-  const diagnostics: Diagnostic[] = []
   if (/\.json$/i.test(src.file) || (src.file === '-' && /^\s*[{[]/.test(src.text))) {
     try {
       const value = JSON.parse(src.text) as unknown
+      const docs: ParsedDoc[] = []
+      const diagnostics: Diagnostic[] = []
       pushDoc(docs, diagnostics, {file: src.file, index: 0, startLine: 0, text: src.text, value})
       return {docs, diagnostics}
     } catch {
       // fall through to the YAML reader, which reports a located error
     }
   }
+  return parseWhole(src) ?? parseEachDocument(src)
+}
+
+function parseWhole(src: Source): ParseResult | undefined {
+  let values: unknown[]
+  try {
+    values = loadAll(src.text, undefined, {schema: SCHEMA, filename: src.file})
+  } catch {
+    return undefined
+  }
+  const docs: ParsedDoc[] = []
+  const diagnostics: Diagnostic[] = []
+  const layout = new FileLayout(src.text)
+  let index = 0
+  for (const value of values) {
+    if (value === null || value === undefined) continue
+    pushDoc(docs, diagnostics, new LazyDoc(src.file, index++, value, layout))
+  }
+  if (docs.length === 0 && diagnostics.length === 0) noDocuments(src, diagnostics)
+  return {docs, diagnostics}
+}
+
+/** The slow path: split on document markers and parse each document on its own. */
+export function parseEachDocument(src: Source): ParseResult {
+  const docs: ParsedDoc[] = []
+  const diagnostics: Diagnostic[] = []
   let index = 0
   for (const chunk of splitDocuments(src.text)) {
     try {
@@ -56,14 +83,73 @@ export function parseSource(src: Source): ParseResult {
       index++
     }
   }
-  if (docs.length === 0 && diagnostics.length === 0) {
-    diagnostics.push(diag('CL0008', {message: 'no YAML documents in this input', file: src.file}))
-  }
+  if (docs.length === 0 && diagnostics.length === 0) noDocuments(src, diagnostics)
   return {docs, diagnostics}
 }
 
+function noDocuments(src: Source, diagnostics: Diagnostic[]): void {
+  diagnostics.push(diag('CL0008', {message: 'no YAML documents in this input', file: src.file}))
+}
+
+/**
+ * Where each non-empty document of a file starts, worked out only when a finding has to be located
+ * (the fast path parses the whole file at once and never needs it).
+ */
+class FileLayout {
+  #chunks: Chunk[] | undefined
+  constructor(readonly text: string) {}
+
+  chunk(index: number): Chunk {
+    this.#chunks ??= nonEmptyChunks(this.text)
+    return this.#chunks[index] ?? {text: this.text, startLine: 0}
+  }
+}
+
+/**
+ * The chunks that hold a non-empty document, in order. The whole text parsed, so a chunk that does not
+ * parse on its own was cut too early (directives before `---`): it is joined to the next one.
+ */
+function nonEmptyChunks(text: string): Chunk[] {
+  const out: Chunk[] = []
+  let carry: Chunk | undefined
+  for (const c of splitDocuments(text)) {
+    const chunk = carry ? {text: carry.text + c.text, startLine: carry.startLine} : c
+    carry = undefined
+    let value: unknown
+    try {
+      value = load(chunk.text, {schema: SCHEMA})
+    } catch {
+      carry = chunk
+      continue
+    }
+    if (value !== null && value !== undefined) out.push(chunk)
+  }
+  return out
+}
+
+/** A document from the fast path: its own text and first line are computed on first use. */
+class LazyDoc implements ParsedDoc {
+  readonly #layout: FileLayout
+  constructor(
+    readonly file: string,
+    readonly index: number,
+    readonly value: unknown,
+    layout: FileLayout,
+  ) {
+    this.#layout = layout
+  }
+
+  get text(): string {
+    return this.#layout.chunk(this.index).text
+  }
+
+  get startLine(): number {
+    return this.#layout.chunk(this.index).startLine
+  }
+}
+
 function pushDoc(docs: ParsedDoc[], diagnostics: Diagnostic[], doc: ParsedDoc): void {
-  const problem = measure(doc.value)
+  const problem = doc.value !== null && typeof doc.value === 'object' ? measure(doc.value) : undefined
   if (problem) {
     diagnostics.push(diag('CL0005', {message: problem, file: doc.file, line: doc.startLine + 1, column: 1}))
     return
@@ -73,18 +159,41 @@ function pushDoc(docs: ParsedDoc[], diagnostics: Diagnostic[], doc: ParsedDoc): 
 
 /** Bounded walk: refuses documents nested too deep or that expand (through aliases) to too many nodes. */
 function measure(root: unknown): string | undefined {
-  let nodes = 0
-  const stack: [unknown, number][] = [[root, 0]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (v === null || typeof v !== 'object') continue
-    if (depth > MAX_DEPTH) return `document nests deeper than ${MAX_DEPTH} levels`
-    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)
-    nodes += children.length
-    if (nodes > MAX_NODES) return `document expands to more than ${MAX_NODES.toLocaleString('en-US')} nodes (YAML alias bomb?)`
-    for (const c of children) if (c !== null && typeof c === 'object') stack.push([c, depth + 1])
-  }
+  const budget = {nodes: MAX_NODES}
+  const r = walk(root, 0, budget)
+  if (r === DEEP) return `document nests deeper than ${MAX_DEPTH} levels`
+  if (r === BIG) return `document expands to more than ${MAX_NODES.toLocaleString('en-US')} nodes (YAML alias bomb?)`
   return undefined
+}
+
+const OK = 0
+const DEEP = 1
+const BIG = 2
+
+/** Recursion is bounded by MAX_DEPTH; no allocation per node (this runs on every document). */
+function walk(v: unknown, depth: number, budget: {nodes: number}): number {
+  if (depth > MAX_DEPTH) return DEEP
+  if (Array.isArray(v)) {
+    if ((budget.nodes -= v.length) < 0) return BIG
+    for (let i = 0; i < v.length; i++) {
+      const c: unknown = v[i]
+      if (c !== null && typeof c === 'object') {
+        const r = walk(c, depth + 1, budget)
+        if (r !== OK) return r
+      }
+    }
+    return OK
+  }
+  const o = v as Record<string, unknown>
+  for (const k in o) {
+    if (--budget.nodes < 0) return BIG
+    const c = o[k]
+    if (c !== null && typeof c === 'object') {
+      const r = walk(c, depth + 1, budget)
+      if (r !== OK) return r
+    }
+  }
+  return OK
 }
 
 interface Chunk {
