@@ -57,8 +57,8 @@ export function validateSources(sources: readonly Source[], opts: EngineOptions 
   const diagnostics: Diagnostic[] = []
   for (const src of sources) {
     const parsed = parseSource(src)
-    docs.push(...parsed.docs)
-    diagnostics.push(...parsed.diagnostics)
+    for (const d of parsed.docs) docs.push(d)
+    for (const d of parsed.diagnostics) diagnostics.push(d)
   }
   const extracted = extractResources(docs)
   diagnostics.push(...extracted.diagnostics)
@@ -111,8 +111,7 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
       for (const f of translateSchemaErrors(validator(spec), 'spec')) report(f.code, `/spec${f.pointer}`, f.message)
     }
     const schemaFailed = out.length > before
-    for (const rule of rules) {
-      if (!rule.kinds.includes(r.kind)) continue
+    for (const rule of rulesFor(rules, r.kind)) {
       try {
         rule.check(r, ctx)
       } catch (e) {
@@ -122,6 +121,17 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
     }
   }
   return out
+}
+
+const rulesByKind = new WeakMap<readonly Rule[], Map<string, readonly Rule[]>>()
+
+/** The rules of a rule set that apply to a kind, in their order (computed once per set and kind). */
+function rulesFor(rules: readonly Rule[], kind: string): readonly Rule[] {
+  let byKind = rulesByKind.get(rules)
+  if (!byKind) rulesByKind.set(rules, (byKind = new Map()))
+  let list = byKind.get(kind)
+  if (!list) byKind.set(kind, (list = rules.filter((rule) => rule.kinds.includes(kind))))
+  return list
 }
 
 function reporter(r: Resource, locator: Locator, out: Diagnostic[]) {
