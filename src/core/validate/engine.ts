@@ -88,7 +88,7 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
       report('CL0007', '', `${!r.apiVersion ? 'apiVersion' : 'kind'} is missing`)
       continue
     }
-    const {group, version} = splitApiVersion(r.apiVersion)
+    const {group, version} = apiVersionParts(r.apiVersion)
     if (!ISTIO_GROUPS.has(group)) continue
     const info = istioKind(r.kind)
     if (!info || info.group !== group) {
@@ -100,7 +100,7 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
       report('CL0010', '/apiVersion', `${r.kind} is not served as ${r.apiVersion}; use ${info.versions.map((v) => `${group}/${v}`).join(', ')}`)
       continue
     }
-    for (const key of Object.keys(r.obj)) {
+    for (const key in r.obj) {
       if (!TOP_LEVEL.has(key)) report('CL1001', `/${key}`, `unknown top-level field '${key}' (allowed: apiVersion, kind, metadata, spec, status)`)
     }
     checkMetadata(r, ctx)
@@ -108,7 +108,8 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
     const validator = schemas.validatorFor(r.kind, r.apiVersion)
     if (validator) {
       const spec = r.obj.spec ?? {}
-      for (const f of translateSchemaErrors(validator(spec), 'spec')) report(f.code, `/spec${f.pointer}`, f.message)
+      const errors = validator(spec)
+      if (errors.length > 0) for (const f of translateSchemaErrors(errors, 'spec')) report(f.code, `/spec${f.pointer}`, f.message)
     }
     const schemaFailed = out.length > before
     for (const rule of rulesFor(rules, r.kind)) {
@@ -121,6 +122,18 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
     }
   }
   return out
+}
+
+const apiVersions = new Map<string, {group: string; version: string}>()
+
+/** splitApiVersion, remembered per distinct apiVersion (a run sees only a handful). */
+function apiVersionParts(apiVersion: string): {group: string; version: string} {
+  let parts = apiVersions.get(apiVersion)
+  if (!parts) {
+    parts = splitApiVersion(apiVersion)
+    if (apiVersions.size < 1024) apiVersions.set(apiVersion, parts)
+  }
+  return parts
 }
 
 const rulesByKind = new WeakMap<readonly Rule[], Map<string, readonly Rule[]>>()
