@@ -101,7 +101,7 @@ export async function targetFromFlags(f: Bag, now: () => number): Promise<Canary
   const [ns, name] = vsRef?.includes('/') ? (vsRef.split('/', 2) as [string, string]) : [undefined, vsRef]
   if (file) {
     const drs = (f['destination-rules'] as string[] | undefined) ?? []
-    return new GitopsTarget({file: path.resolve(file), name, namespace: ns, destinationRuleFiles: drs.map((d) => path.resolve(d))})
+    return new GitopsTarget({file: path.resolve(file), displayName: file, name, namespace: ns, destinationRuleFiles: drs.map((d) => path.resolve(d))})
   }
   if (!vsRef) throw new UsageError('say which VirtualService: -f FILE (GitOps mode) or --virtual-service NAMESPACE/NAME (live mode)')
   const client = await kubeClient(f)

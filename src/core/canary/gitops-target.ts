@@ -11,6 +11,8 @@ import {editYamlText, findVirtualServices, parseYamlFile, type LocatedDoc} from 
 
 export interface GitopsTargetOptions {
   file: string
+  /** How messages name the file (default: `file`); the CLI passes the path as the user wrote it. */
+  displayName?: string
   /** Pick the VirtualService by name (and namespace) when the file holds several. */
   name?: string
   namespace?: string
@@ -35,7 +37,7 @@ export class GitopsTarget implements CanaryTarget {
   constructor(private readonly opts: GitopsTargetOptions) {}
 
   describe(): string {
-    return this.opts.file
+    return this.opts.displayName ?? this.opts.file
   }
 
   writes(): number {

@@ -39,3 +39,13 @@ test('status layout during a run, and the JSON outcome of start', async () => {
   const st = await runCli(['canary', 'status', '-f', file])
   assertGolden('canary/status.txt', normalize(st.stdout, dir))
 })
+
+test('plan names the file as it was given (a relative path stays relative)', async () => {
+  const {file} = await temp()
+  const given = path.relative(process.cwd(), file)
+  const r = await runCli(['canary', 'plan', '-f', given, '--stable', 'v1', '--canary', 'v2', '--steps', '50,100'])
+  assert.equal(r.exitCode, EXIT.OK, r.stderr)
+  assert.ok(r.stdout.startsWith(`plan for ${given}:`), r.stdout.split('\n')[0])
+  // (the relative path ends with the absolute one when cwd is below /, so look outside its mentions)
+  assert.ok(!r.stdout.split(given).join('').includes(file), 'the absolute path is not printed')
+})
