@@ -149,7 +149,7 @@ class LazyDoc implements ParsedDoc {
 }
 
 function pushDoc(docs: ParsedDoc[], diagnostics: Diagnostic[], doc: ParsedDoc): void {
-  const problem = doc.value !== null && typeof doc.value === 'object' ? measure(doc.value) : undefined
+  const problem = measure(doc.value)
   if (problem) {
     diagnostics.push(diag('CL0005', {message: problem, file: doc.file, line: doc.startLine + 1, column: 1}))
     return
@@ -159,6 +159,7 @@ function pushDoc(docs: ParsedDoc[], diagnostics: Diagnostic[], doc: ParsedDoc): 
 
 /** Bounded walk: refuses documents nested too deep or that expand (through aliases) to too many nodes. */
 function measure(root: unknown): string | undefined {
+  if (root === null || typeof root !== 'object') return undefined
   const budget = {nodes: MAX_NODES}
   const r = walk(root, 0, budget)
   if (r === DEEP) return `document nests deeper than ${MAX_DEPTH} levels`

@@ -88,7 +88,7 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
       report('CL0007', '', `${!r.apiVersion ? 'apiVersion' : 'kind'} is missing`)
       continue
     }
-    const {group, version} = apiVersionParts(r.apiVersion)
+    const {group, version} = splitApiVersion(r.apiVersion)
     if (!ISTIO_GROUPS.has(group)) continue
     const info = istioKind(r.kind)
     if (!info || info.group !== group) {
@@ -122,18 +122,6 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
     }
   }
   return out
-}
-
-const apiVersions = new Map<string, {group: string; version: string}>()
-
-/** splitApiVersion, remembered per distinct apiVersion (a run sees only a handful). */
-function apiVersionParts(apiVersion: string): {group: string; version: string} {
-  let parts = apiVersions.get(apiVersion)
-  if (!parts) {
-    parts = splitApiVersion(apiVersion)
-    if (apiVersions.size < 1024) apiVersions.set(apiVersion, parts)
-  }
-  return parts
 }
 
 const rulesByKind = new WeakMap<readonly Rule[], Map<string, readonly Rule[]>>()
