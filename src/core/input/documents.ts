@@ -1,8 +1,8 @@
-import * as jsYaml from 'js-yaml'
-import {CORE_SCHEMA, load, loadAll, YAMLException, type Type} from 'js-yaml'
+import {load, loadAll, YAMLException} from 'js-yaml'
 import {diag} from '../diagnostics/catalog/index.js'
 import type {Diagnostic} from '../diagnostics/diagnostic.js'
 import type {Source} from './sources.js'
+import {YAML_SCHEMA as SCHEMA} from './yaml-schema.js'
 
 /** One YAML/JSON document of a source, parsed. */
 export interface ParsedDoc {
@@ -20,9 +20,6 @@ export interface ParseResult {
   docs: ParsedDoc[]
   diagnostics: Diagnostic[]
 }
-
-/** YAML 1.2 core schema plus merge keys (`<<`), as Kubernetes' YAML reader accepts; no timestamps or binary. */
-const SCHEMA = CORE_SCHEMA.extend({implicit: [(jsYaml as unknown as {types: {merge: Type}}).types.merge]})
 
 export const MAX_DEPTH = 200
 export const MAX_NODES = 1_000_000
