@@ -56,10 +56,13 @@ function parseWhole(src: Source): ParseResult | undefined {
   const docs: ParsedDoc[] = []
   const diagnostics: Diagnostic[] = []
   const layout = new FileLayout(src.text)
+  const bounded = boundedByText(src.text)
   let index = 0
   for (const value of values) {
     if (value === null || value === undefined) continue
-    pushDoc(docs, diagnostics, new LazyDoc(src.file, index++, value, layout))
+    const doc = new LazyDoc(src.file, index++, value, layout)
+    if (bounded) docs.push(doc)
+    else pushDoc(docs, diagnostics, doc)
   }
   if (docs.length === 0 && diagnostics.length === 0) noDocuments(src, diagnostics)
   return {docs, diagnostics}
@@ -162,6 +165,40 @@ function measure(root: unknown): string | undefined {
   if (r === DEEP) return `document nests deeper than ${MAX_DEPTH} levels`
   if (r === BIG) return `document expands to more than ${MAX_NODES.toLocaleString('en-US')} nodes (YAML alias bomb?)`
   return undefined
+}
+
+/** Lines indented this far (or more) may hold a deep block structure; see boundedByText. */
+const DEEP_INDENT = ' '.repeat(60)
+const DEEP_LINES = ['\n' + DEEP_INDENT, '\r' + DEEP_INDENT]
+/** An indicator followed by another on the same line: a compact nested block collection (`- - x`, `- ? k`). */
+const COMPACT_NESTING = /[-?:][ \t]+[-?:](?=[ \t\r\n]|$)/
+/** The most flow-collection openers (`[`, `{`) a file may hold for the bound to stay under MAX_DEPTH. */
+const MAX_OPENERS = 35
+
+/**
+ * True when the text alone proves that no document in it nests deeper than MAX_DEPTH or expands to more
+ * than MAX_NODES nodes, so the walk in `measure` can be skipped (it is the costliest part of reading a
+ * large, ordinary file). Cheap sufficient conditions, each a native string search:
+ * - no `&`: without anchors there are no aliases, so a document has at most as many nodes as the text
+ *   has characters, and the text is shorter than MAX_NODES;
+ * - block nesting: a nested block collection starts further right than its parent, except a sequence
+ *   that is a mapping value (same column) and a compact collection after an indicator on the same line.
+ *   With no line indented 60 spaces or more (after `\n` or `\r`, YAML's two line breaks) and no two
+ *   indicators in a row, block depth is at most 2 × 60 + 2;
+ * - flow nesting: each level needs a `[` or `{` (and at most one implicit single-pair mapping), so at
+ *   most 2 × MAX_OPENERS more; 122 + 70 + a scalar level stays under MAX_DEPTH (200).
+ * Anything else (a false answer) only means the walk runs.
+ */
+export function boundedByText(text: string): boolean {
+  if (text.length >= MAX_NODES || text.includes('&')) return false
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  if (body.startsWith(DEEP_INDENT) || DEEP_LINES.some((l) => body.includes(l))) return false
+  if (COMPACT_NESTING.test(text)) return false
+  let openers = 0
+  for (const ch of ['[', '{']) {
+    for (let i = text.indexOf(ch); i >= 0; i = text.indexOf(ch, i + 1)) if (++openers > MAX_OPENERS) return false
+  }
+  return true
 }
 
 const OK = 0
