@@ -26,9 +26,22 @@ export function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v)
 }
 
-/** The string values of a map (labels, selectors, annotations); anything else is {}. */
+const NO_STRINGS: Record<string, string> = Object.freeze({}) as Record<string, string>
+
+/**
+ * The string values of a map (labels, selectors, annotations); anything else is an empty map. Shared,
+ * do not mutate: a map that holds only strings (the usual case) is returned as it is, and the empty map
+ * is one frozen object. Every resource's labels and annotations go through here, so copying them would
+ * cost an allocation per resource and map for nothing.
+ */
 export function stringMap(v: unknown): Record<string, string> {
-  if (!isObj(v)) return {}
+  if (!isObj(v)) return NO_STRINGS
+  // (a '__proto__' key is dropped, as the copy's assignment drops it)
+  for (const k in v) if (typeof v[k] !== 'string' || k === '__proto__') return onlyStrings(v)
+  return v as Record<string, string>
+}
+
+function onlyStrings(v: Obj): Record<string, string> {
   const out: Record<string, string> = {}
   for (const k of Object.keys(v)) {
     const val = v[k]
