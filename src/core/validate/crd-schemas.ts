@@ -6,7 +6,7 @@ import {loadAll} from 'js-yaml'
 import {InputError} from '../errors.js'
 import {splitApiVersion} from '../model/kinds.js'
 import {CelRuleSet, recordCelFindings, type CelRuleSpec} from './cel.js'
-import {BuiltinSchemas, type SchemaError, type SchemaProvider, type SpecValidator} from './schema-registry.js'
+import {BuiltinSchemas, NO_ERRORS, type SchemaError, type SchemaProvider, type SpecValidator} from './schema-registry.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv2020) => Ajv2020
@@ -115,7 +115,7 @@ export async function loadCrdSchemaProvider(paths: readonly string[], cwd: strin
           v = (spec: unknown) => {
             const ok = ver.validate(spec)
             if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) recordCelFindings(spec, ver.cel.evaluate({spec}))
-            return ok ? [] : (ver.validate.errors ?? [])
+            return ok ? NO_ERRORS : (ver.validate.errors ?? NO_ERRORS)
           }
         }
       }

@@ -9,7 +9,7 @@ import {buildInventory, type Inventory, type InventoryOptions} from '../model/in
 import {extractResources, type Resource} from '../model/resource.js'
 import {checkMetadata} from './metadata.js'
 import {BUILTIN_RULES} from './rules/index.js'
-import {BuiltinSchemas, type SchemaProvider} from './schema-registry.js'
+import {BuiltinSchemas, type SchemaProvider, type SpecValidator} from './schema-registry.js'
 import {translateSchemaErrors} from './schema-errors.js'
 import type {Analyzer, AnalyzerContext, ReportOptions, Rule, RuleContext} from './types.js'
 
@@ -75,44 +75,68 @@ export function validateSources(sources: readonly Source[], opts: EngineOptions 
   }
 }
 
+/** What the per-resource checks do with one kind/apiVersion pair (the same for every resource of it). */
+type Plan =
+  | {readonly skip: true}
+  | {readonly skip: false; readonly finding: {code: string; pointer: string; message: string}}
+  | {readonly skip: false; readonly finding: undefined; readonly validator: SpecValidator | undefined; readonly rules: readonly Rule[]}
+
+const SKIP: Plan = {skip: true}
+
+function planFor(kind: string, apiVersion: string, schemas: SchemaProvider, rules: readonly Rule[]): Plan {
+  const {group, version} = splitApiVersion(apiVersion)
+  if (!ISTIO_GROUPS.has(group)) return SKIP
+  const info = istioKind(kind)
+  const finding = (code: string, pointer: string, message: string): Plan => ({skip: false, finding: {code, pointer, message}})
+  if (!info) return finding('CL0009', '/kind', `${kind} (${apiVersion}) is not a kind cleat validates; counted only`)
+  if (info.group !== group) return finding('CL0010', '/apiVersion', `${kind} belongs to ${info.group}, not ${group}`)
+  if (!info.versions.includes(version)) {
+    return finding('CL0010', '/apiVersion', `${kind} is not served as ${apiVersion}; use ${info.versions.map((v) => `${group}/${v}`).join(', ')}`)
+  }
+  return {skip: false, finding: undefined, validator: schemas.validatorFor(kind, apiVersion), rules: rules.filter((rule) => rule.kinds.includes(kind))}
+}
+
 /** Per-resource checks (envelope, metadata, schema, rules) for every resource. */
 export function validateResources(resources: readonly Resource[], opts: EngineOptions = {}): Diagnostic[] {
   const schemas = opts.schemas ?? builtinSchemas()
   const rules = opts.rules ?? BUILTIN_RULES
   const locator = new Locator()
   const out: Diagnostic[] = []
+  // One context for every resource: rules run synchronously, one resource at a time.
+  let current!: Resource
+  const ctx: RuleContext = {
+    report(code, pointer, message, o = {}) {
+      out.push(located(current, locator, code, pointer, message, o))
+    },
+  }
+  // kind → apiVersion → plan: the envelope decisions, schema and rule list are looked up once per pair.
+  const plans = new Map<string, Map<string, Plan>>()
   for (const r of resources) {
-    const report = reporter(r, locator, out)
-    const ctx: RuleContext = {report}
+    current = r
     if (!r.apiVersion || !r.kind) {
-      report('CL0007', '', `${!r.apiVersion ? 'apiVersion' : 'kind'} is missing`)
+      ctx.report('CL0007', '', `${!r.apiVersion ? 'apiVersion' : 'kind'} is missing`)
       continue
     }
-    const {group, version} = splitApiVersion(r.apiVersion)
-    if (!ISTIO_GROUPS.has(group)) continue
-    const info = istioKind(r.kind)
-    if (!info || info.group !== group) {
-      if (info && info.group !== group) report('CL0010', '/apiVersion', `${r.kind} belongs to ${info.group}, not ${group}`)
-      else report('CL0009', '/kind', `${r.kind} (${r.apiVersion}) is not a kind cleat validates; counted only`)
-      continue
-    }
-    if (!info.versions.includes(version)) {
-      report('CL0010', '/apiVersion', `${r.kind} is not served as ${r.apiVersion}; use ${info.versions.map((v) => `${group}/${v}`).join(', ')}`)
+    let byVersion = plans.get(r.kind)
+    if (!byVersion) plans.set(r.kind, (byVersion = new Map()))
+    let plan = byVersion.get(r.apiVersion)
+    if (!plan) byVersion.set(r.apiVersion, (plan = planFor(r.kind, r.apiVersion, schemas, rules)))
+    if (plan.skip) continue
+    if (plan.finding) {
+      ctx.report(plan.finding.code, plan.finding.pointer, plan.finding.message)
       continue
     }
     for (const key in r.obj) {
-      if (!TOP_LEVEL.has(key)) report('CL1001', `/${key}`, `unknown top-level field '${key}' (allowed: apiVersion, kind, metadata, spec, status)`)
+      if (!TOP_LEVEL.has(key)) ctx.report('CL1001', `/${key}`, `unknown top-level field '${key}' (allowed: apiVersion, kind, metadata, spec, status)`)
     }
     checkMetadata(r, ctx)
     const before = out.length
-    const validator = schemas.validatorFor(r.kind, r.apiVersion)
-    if (validator) {
-      const spec = r.obj.spec ?? {}
-      const errors = validator(spec)
-      if (errors.length > 0) for (const f of translateSchemaErrors(errors, 'spec')) report(f.code, `/spec${f.pointer}`, f.message)
+    if (plan.validator) {
+      const errors = plan.validator(r.obj.spec ?? {})
+      if (errors.length > 0) for (const f of translateSchemaErrors(errors, 'spec')) ctx.report(f.code, `/spec${f.pointer}`, f.message)
     }
     const schemaFailed = out.length > before
-    for (const rule of rulesFor(rules, r.kind)) {
+    for (const rule of plan.rules) {
       try {
         rule.check(r, ctx)
       } catch (e) {
@@ -122,23 +146,6 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
     }
   }
   return out
-}
-
-const rulesByKind = new WeakMap<readonly Rule[], Map<string, readonly Rule[]>>()
-
-/** The rules of a rule set that apply to a kind, in their order (computed once per set and kind). */
-function rulesFor(rules: readonly Rule[], kind: string): readonly Rule[] {
-  let byKind = rulesByKind.get(rules)
-  if (!byKind) rulesByKind.set(rules, (byKind = new Map()))
-  let list = byKind.get(kind)
-  if (!list) byKind.set(kind, (list = rules.filter((rule) => rule.kinds.includes(kind))))
-  return list
-}
-
-function reporter(r: Resource, locator: Locator, out: Diagnostic[]) {
-  return (code: string, pointer: string, message: string, opts: ReportOptions = {}): void => {
-    out.push(located(r, locator, code, pointer, message, opts))
-  }
 }
 
 function located(r: Resource, locator: Locator, code: string, pointer: string, message: string, opts: ReportOptions): Diagnostic {

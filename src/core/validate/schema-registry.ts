@@ -12,6 +12,9 @@ export type SchemaError = ErrorObject
 /** Validates the `spec` of one kind; returns [] when valid. */
 export type SpecValidator = (spec: unknown) => readonly SchemaError[]
 
+/** What a validator returns for a valid spec (shared, so a valid resource allocates nothing). */
+export const NO_ERRORS: readonly SchemaError[] = Object.freeze([])
+
 /** Where spec schemas come from: cleat's built-in schemas, or CRDs given with --crds. */
 export interface SchemaProvider {
   /** The validator for a kind/apiVersion, or undefined when the provider has none. */
@@ -74,11 +77,11 @@ export class BuiltinSchemas implements SchemaProvider {
     let v: SpecValidator | undefined
     const pre = info ? precompiled(info.schema) : undefined
     if (pre) {
-      v = (spec) => (pre(spec) ? [] : (pre.errors ?? []))
+      v = (spec) => (pre(spec) ? NO_ERRORS : (pre.errors ?? NO_ERRORS))
     } else if (info) {
       const ajv = this.#load()
       const fn = ajv.getSchema(`https://cleat.dev/schemas/istio/${info.schema}`) as ValidateFunction | undefined
-      if (fn) v = (spec) => (fn(spec) ? [] : (fn.errors ?? []))
+      if (fn) v = (spec) => (fn(spec) ? NO_ERRORS : (fn.errors ?? NO_ERRORS))
     }
     this.#compiled.set(kind, v)
     return v

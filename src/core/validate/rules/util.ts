@@ -128,14 +128,18 @@ function parentOf(pointer: string): string {
 
 /** Build a native (webhook-equivalent) rule: its findings at a field a CEL rule already reported are dropped. */
 export function nativeRule(name: string, kinds: readonly string[], check: (spec: Obj, out: Out, r: Resource) => void): Rule {
+  // The engine passes one context for a whole run: its Out is made once, not per resource.
+  let lastOut: Out | undefined
   return {
     name,
     kinds,
     check(r, ctx) {
       const spec = obj(r.obj.spec)
       const seen = spec ? celReported.get(spec) : undefined
-      const wrapped: RuleContext = seen ? {report: (code, p, m, o) => (seen.has(p) || seen.has(parentOf(p)) ? undefined : ctx.report(code, p, m, o))} : ctx
-      check(spec ?? {}, new Out(wrapped), r)
+      let out: Out
+      if (seen) out = new Out({report: (code, p, m, o) => (seen.has(p) || seen.has(parentOf(p)) ? undefined : ctx.report(code, p, m, o))})
+      else out = lastOut?.ctx === ctx ? lastOut : (lastOut = new Out(ctx))
+      check(spec ?? {}, out, r)
     },
   }
 }
