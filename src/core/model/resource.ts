@@ -51,22 +51,37 @@ function onlyStrings(v: Obj): Record<string, string> {
 }
 
 export function toResource(obj: Obj, doc: ParsedDoc, pointer: string): Resource {
-  const meta = isObj(obj.metadata) ? obj.metadata : {}
-  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : ''
-  const kind = typeof obj.kind === 'string' ? obj.kind : ''
-  const name = typeof meta.name === 'string' ? meta.name : null
-  const namespace = typeof meta.namespace === 'string' ? meta.namespace : null
-  return {
-    apiVersion,
-    kind,
-    name,
-    namespace,
-    labels: stringMap(meta.labels),
-    annotations: stringMap(meta.annotations),
+  const meta = isObj(obj.metadata) ? obj.metadata : undefined
+  return new ReadResource(
+    typeof obj.apiVersion === 'string' ? obj.apiVersion : '',
+    typeof obj.kind === 'string' ? obj.kind : '',
+    meta && typeof meta.name === 'string' ? meta.name : null,
+    meta && typeof meta.namespace === 'string' ? meta.namespace : null,
+    stringMap(meta?.labels),
+    stringMap(meta?.annotations),
     obj,
     doc,
     pointer,
-    ref: {apiVersion: apiVersion || null, kind: kind || null, namespace, name},
+  )
+}
+
+/** A resource read from an input; its `ref` (needed only for findings and reports) is made on first use. */
+class ReadResource implements Resource {
+  #ref: ResourceRef | undefined
+  constructor(
+    public apiVersion: string,
+    public kind: string,
+    public name: string | null,
+    public namespace: string | null,
+    public labels: Record<string, string>,
+    public annotations: Record<string, string>,
+    public obj: Obj,
+    public doc: ParsedDoc,
+    public pointer: string,
+  ) {}
+
+  get ref(): ResourceRef {
+    return (this.#ref ??= {apiVersion: this.apiVersion || null, kind: this.kind || null, namespace: this.namespace, name: this.name})
   }
 }
 
