@@ -205,7 +205,7 @@ const OK = 0
 const DEEP = 1
 const BIG = 2
 
-/** Recursion is bounded by MAX_DEPTH; no allocation per node (this runs on every document). */
+/** Recursion is bounded by MAX_DEPTH; no allocation per node (it runs on every document whose text is not bounded). */
 function walk(v: unknown, depth: number, budget: {nodes: number}): number {
   if (depth > MAX_DEPTH) return DEEP
   if (Array.isArray(v)) {
