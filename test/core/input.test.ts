@@ -6,7 +6,7 @@ import {describe, it} from 'node:test'
 import {parseEachDocument, parseSource, splitDocuments} from '../../src/core/input/documents.js'
 import {Locator} from '../../src/core/input/locate.js'
 import {decode, readInputSources} from '../../src/core/input/sources.js'
-import {extractResources} from '../../src/core/model/resource.js'
+import {extractResources, stringMap} from '../../src/core/model/resource.js'
 import {validatePaths, validationExitCode} from '../../src/core/validate/run-validate.js'
 
 async function tempDir(): Promise<string> {
@@ -57,6 +57,19 @@ describe('document splitting and parsing', () => {
     assert.equal(deep.docs.length, 0)
     assert.equal(deep.diagnostics[0]!.code, 'CL0005')
     assert.ok(Date.now() - start < 10_000)
+  })
+
+  it('reads labels as a map of strings: shared when it holds only strings, copied without the rest', () => {
+    const labels = {app: 'a', version: 'v1'}
+    assert.equal(stringMap(labels), labels)
+    assert.deepEqual(stringMap({app: 'a', replicas: 3, on: true}), {app: 'a'})
+    assert.deepEqual(stringMap(null), {})
+    assert.ok(Object.isFrozen(stringMap('x')))
+    // js-yaml keeps a '__proto__' key as an own property; labels never carry it
+    const parsed = parseSource({file: 'p.yaml', text: 'labels:\n  __proto__: x\n  app: a\n'}).docs[0]!.value as {labels: object}
+    const read = stringMap(parsed.labels)
+    assert.deepEqual(Object.keys(read), ['app'])
+    assert.equal(Object.getPrototypeOf(read), Object.prototype)
   })
 
   it('reports an empty input as info CL0008', () => {

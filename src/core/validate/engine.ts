@@ -77,23 +77,22 @@ export function validateSources(sources: readonly Source[], opts: EngineOptions 
 
 /** What the per-resource checks do with one kind/apiVersion pair (the same for every resource of it). */
 type Plan =
-  | {readonly skip: true}
-  | {readonly skip: false; readonly finding: {code: string; pointer: string; message: string}}
-  | {readonly skip: false; readonly finding: undefined; readonly validator: SpecValidator | undefined; readonly rules: readonly Rule[]}
+  | {readonly step: 'skip'}
+  | {readonly step: 'report'; readonly code: string; readonly pointer: string; readonly message: string}
+  | {readonly step: 'check'; readonly validator: SpecValidator | undefined; readonly rules: readonly Rule[]}
 
-const SKIP: Plan = {skip: true}
+const SKIP: Plan = {step: 'skip'}
 
 function planFor(kind: string, apiVersion: string, schemas: SchemaProvider, rules: readonly Rule[]): Plan {
   const {group, version} = splitApiVersion(apiVersion)
   if (!ISTIO_GROUPS.has(group)) return SKIP
   const info = istioKind(kind)
-  const finding = (code: string, pointer: string, message: string): Plan => ({skip: false, finding: {code, pointer, message}})
-  if (!info) return finding('CL0009', '/kind', `${kind} (${apiVersion}) is not a kind cleat validates; counted only`)
-  if (info.group !== group) return finding('CL0010', '/apiVersion', `${kind} belongs to ${info.group}, not ${group}`)
+  if (!info) return {step: 'report', code: 'CL0009', pointer: '/kind', message: `${kind} (${apiVersion}) is not a kind cleat validates; counted only`}
+  if (info.group !== group) return {step: 'report', code: 'CL0010', pointer: '/apiVersion', message: `${kind} belongs to ${info.group}, not ${group}`}
   if (!info.versions.includes(version)) {
-    return finding('CL0010', '/apiVersion', `${kind} is not served as ${apiVersion}; use ${info.versions.map((v) => `${group}/${v}`).join(', ')}`)
+    return {step: 'report', code: 'CL0010', pointer: '/apiVersion', message: `${kind} is not served as ${apiVersion}; use ${info.versions.map((v) => `${group}/${v}`).join(', ')}`}
   }
-  return {skip: false, finding: undefined, validator: schemas.validatorFor(kind, apiVersion), rules: rules.filter((rule) => rule.kinds.includes(kind))}
+  return {step: 'check', validator: schemas.validatorFor(kind, apiVersion), rules: rules.filter((rule) => rule.kinds.includes(kind))}
 }
 
 /** Per-resource checks (envelope, metadata, schema, rules) for every resource. */
@@ -121,9 +120,9 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
     if (!byVersion) plans.set(r.kind, (byVersion = new Map()))
     let plan = byVersion.get(r.apiVersion)
     if (!plan) byVersion.set(r.apiVersion, (plan = planFor(r.kind, r.apiVersion, schemas, rules)))
-    if (plan.skip) continue
-    if (plan.finding) {
-      ctx.report(plan.finding.code, plan.finding.pointer, plan.finding.message)
+    if (plan.step === 'skip') continue
+    if (plan.step === 'report') {
+      ctx.report(plan.code, plan.pointer, plan.message)
       continue
     }
     for (const key in r.obj) {
