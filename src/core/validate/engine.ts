@@ -1,7 +1,7 @@
 import {BUILTIN_ANALYZERS} from '../analysis/index.js'
 import {catalogEntry, diag} from '../diagnostics/catalog/index.js'
 import {countBySeverity, type Diagnostic} from '../diagnostics/diagnostic.js'
-import {parseSource, type ParsedDoc} from '../input/documents.js'
+import {parseSource} from '../input/documents.js'
 import {Locator} from '../input/locate.js'
 import type {Source} from '../input/sources.js'
 import {ISTIO_GROUPS, istioKind, splitApiVersion} from '../model/kinds.js'
@@ -53,17 +53,21 @@ export function builtinSchemas(): BuiltinSchemas {
  * the bundled schema files once.
  */
 export function validateSources(sources: readonly Source[], opts: EngineOptions = {}): ValidationReport {
-  const docs: ParsedDoc[] = []
-  const diagnostics: Diagnostic[] = []
+  const readDiagnostics: Diagnostic[] = []
+  const extractDiagnostics: Diagnostic[] = []
+  const resources: Resource[] = []
+  const check = resourceChecker(opts)
+  // File by file: each file's resources are checked right after it is read, while its documents are
+  // still in the CPU's cache. The findings keep the order of the phases (read, extract, checks).
   for (const src of sources) {
     const parsed = parseSource(src)
-    for (const d of parsed.docs) docs.push(d)
-    for (const d of parsed.diagnostics) diagnostics.push(d)
+    for (const d of parsed.diagnostics) readDiagnostics.push(d)
+    const extracted = extractResources(parsed.docs)
+    for (const d of extracted.diagnostics) extractDiagnostics.push(d)
+    for (const r of extracted.resources) resources.push(r)
+    check.run(extracted.resources)
   }
-  const extracted = extractResources(docs)
-  diagnostics.push(...extracted.diagnostics)
-  const resources = extracted.resources
-  diagnostics.push(...validateResources(resources, opts))
+  const diagnostics = readDiagnostics.concat(extractDiagnostics, check.diagnostics)
   const inventory = buildInventory(resources, opts)
   diagnostics.push(...analyze(inventory, opts.analyzers ?? BUILTIN_ANALYZERS))
   const counts = countBySeverity(diagnostics)
@@ -97,6 +101,19 @@ function planFor(kind: string, apiVersion: string, schemas: SchemaProvider, rule
 
 /** Per-resource checks (envelope, metadata, schema, rules) for every resource. */
 export function validateResources(resources: readonly Resource[], opts: EngineOptions = {}): Diagnostic[] {
+  const check = resourceChecker(opts)
+  check.run(resources)
+  return check.diagnostics
+}
+
+interface ResourceChecker {
+  /** Check these resources; findings are appended to `diagnostics`. */
+  run(resources: readonly Resource[]): void
+  readonly diagnostics: Diagnostic[]
+}
+
+/** The per-resource checks, as a checker that can be fed resources in batches (one per file). */
+function resourceChecker(opts: EngineOptions): ResourceChecker {
   const schemas = opts.schemas ?? builtinSchemas()
   const rules = opts.rules ?? BUILTIN_RULES
   const locator = new Locator()
@@ -110,41 +127,43 @@ export function validateResources(resources: readonly Resource[], opts: EngineOp
   }
   // kind → apiVersion → plan: the envelope decisions, schema and rule list are looked up once per pair.
   const plans = new Map<string, Map<string, Plan>>()
-  for (const r of resources) {
-    current = r
-    if (!r.apiVersion || !r.kind) {
-      ctx.report('CL0007', '', `${!r.apiVersion ? 'apiVersion' : 'kind'} is missing`)
-      continue
-    }
-    let byVersion = plans.get(r.kind)
-    if (!byVersion) plans.set(r.kind, (byVersion = new Map()))
-    let plan = byVersion.get(r.apiVersion)
-    if (!plan) byVersion.set(r.apiVersion, (plan = planFor(r.kind, r.apiVersion, schemas, rules)))
-    if (plan.step === 'skip') continue
-    if (plan.step === 'report') {
-      ctx.report(plan.code, plan.pointer, plan.message)
-      continue
-    }
-    for (const key in r.obj) {
-      if (!TOP_LEVEL.has(key)) ctx.report('CL1001', `/${key}`, `unknown top-level field '${key}' (allowed: apiVersion, kind, metadata, spec, status)`)
-    }
-    checkMetadata(r, ctx)
-    const before = out.length
-    if (plan.validator) {
-      const errors = plan.validator(r.obj.spec ?? {})
-      if (errors.length > 0) for (const f of translateSchemaErrors(errors, 'spec')) ctx.report(f.code, `/spec${f.pointer}`, f.message)
-    }
-    const schemaFailed = out.length > before
-    for (const rule of plan.rules) {
-      try {
-        rule.check(r, ctx)
-      } catch (e) {
-        // A rule may trip over a value the schema already rejected; otherwise it is our bug.
-        if (!schemaFailed) throw e
+  function run(resources: readonly Resource[]): void {
+    for (const r of resources) {
+      current = r
+      if (!r.apiVersion || !r.kind) {
+        ctx.report('CL0007', '', `${!r.apiVersion ? 'apiVersion' : 'kind'} is missing`)
+        continue
+      }
+      let byVersion = plans.get(r.kind)
+      if (!byVersion) plans.set(r.kind, (byVersion = new Map()))
+      let plan = byVersion.get(r.apiVersion)
+      if (!plan) byVersion.set(r.apiVersion, (plan = planFor(r.kind, r.apiVersion, schemas, rules)))
+      if (plan.step === 'skip') continue
+      if (plan.step === 'report') {
+        ctx.report(plan.code, plan.pointer, plan.message)
+        continue
+      }
+      for (const key in r.obj) {
+        if (!TOP_LEVEL.has(key)) ctx.report('CL1001', `/${key}`, `unknown top-level field '${key}' (allowed: apiVersion, kind, metadata, spec, status)`)
+      }
+      checkMetadata(r, ctx)
+      const before = out.length
+      if (plan.validator) {
+        const errors = plan.validator(r.obj.spec ?? {})
+        if (errors.length > 0) for (const f of translateSchemaErrors(errors, 'spec')) ctx.report(f.code, `/spec${f.pointer}`, f.message)
+      }
+      const schemaFailed = out.length > before
+      for (const rule of plan.rules) {
+        try {
+          rule.check(r, ctx)
+        } catch (e) {
+          // A rule may trip over a value the schema already rejected; otherwise it is our bug.
+          if (!schemaFailed) throw e
+        }
       }
     }
   }
-  return out
+  return {run, diagnostics: out}
 }
 
 function located(r: Resource, locator: Locator, code: string, pointer: string, message: string, opts: ReportOptions): Diagnostic {
