@@ -50,13 +50,31 @@ function onlyStrings(v: Obj): Record<string, string> {
   return out
 }
 
+/** How many distinct strings `shared` remembers before it starts afresh (bounds its memory). */
+const SHARED_LIMIT = 4096
+const sharedStrings = new Map<string, string>()
+
+/**
+ * One string object for each distinct apiVersion, kind and namespace. A parser returns a new string for
+ * every occurrence (often a slice of the whole file's text); every map lookup and comparison on a fresh
+ * one reads its characters again, from wherever the file's text lies in memory. The shared copy keeps
+ * its hash and compares by identity.
+ */
+function shared(s: string): string {
+  const known = sharedStrings.get(s)
+  if (known !== undefined) return known
+  if (sharedStrings.size >= SHARED_LIMIT) sharedStrings.clear()
+  sharedStrings.set(s, s)
+  return s
+}
+
 export function toResource(obj: Obj, doc: ParsedDoc, pointer: string): Resource {
   const meta = isObj(obj.metadata) ? obj.metadata : undefined
   return new ReadResource(
-    typeof obj.apiVersion === 'string' ? obj.apiVersion : '',
-    typeof obj.kind === 'string' ? obj.kind : '',
+    typeof obj.apiVersion === 'string' ? shared(obj.apiVersion) : '',
+    typeof obj.kind === 'string' ? shared(obj.kind) : '',
     meta && typeof meta.name === 'string' ? meta.name : null,
-    meta && typeof meta.namespace === 'string' ? meta.namespace : null,
+    meta && typeof meta.namespace === 'string' ? shared(meta.namespace) : null,
     stringMap(meta?.labels),
     stringMap(meta?.annotations),
     obj,
