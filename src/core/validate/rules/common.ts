@@ -114,9 +114,20 @@ function dnsLabelsProblem(domain: string, whole: string): string | undefined {
   return undefined
 }
 
+/**
+ * A plain host every host rule accepts: DNS labels of at most 63 characters, the last one starting with
+ * a letter (so the top-level domain is not all digits), no wildcard and no trailing dot. Most hosts are
+ * like this; one regex test over them costs less than hashing them for the memo.
+ */
+const PLAIN_HOST = /^(?:[a-zA-Z0-9](?:[-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z](?:[-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/
+
+function plainHost(host: string): boolean {
+  return host.length <= 255 && PLAIN_HOST.test(host)
+}
+
 /** Istio's FQDN rule (no wildcard). */
 export function fqdnProblem(host: string): string | undefined {
-  return fqdnCached(host)
+  return plainHost(host) ? undefined : fqdnCached(host)
 }
 
 const fqdnCached = cached(computeFqdnProblem)
@@ -129,7 +140,7 @@ function computeFqdnProblem(host: string): string | undefined {
 
 /** Istio's host rule: an FQDN whose first label may be '*' or start with '*' (`*.example.com`). */
 export function wildcardDomainProblem(host: string): string | undefined {
-  return wildcardCached(host)
+  return plainHost(host) ? undefined : wildcardCached(host)
 }
 
 const wildcardCached = cached(computeWildcardDomainProblem)
@@ -146,6 +157,9 @@ function computeWildcardDomainProblem(host: string): string | undefined {
   if (dot >= 0) return dnsLabelsProblem(host.slice(dot + 1), host)
   return undefined
 }
+
+/** The host checks without the fast path or the memo (tests compare them with the exported ones). */
+export const hostChecksUncached = {fqdn: computeFqdnProblem, wildcard: computeWildcardDomainProblem}
 
 /** A wildcard other than a whole first label, e.g. `*foo.com`. */
 export function isPartialWildcard(host: string): boolean {
@@ -288,13 +302,8 @@ function computeLabelKeyProblem(key: string): string | undefined {
   return undefined
 }
 
+/** (Not memoised: one regex test over a label value costs less than hashing it for a memo.) */
 export function labelValueProblem(v: string): string | undefined {
-  return labelValueCached(v)
-}
-
-const labelValueCached = cached(computeLabelValueProblem)
-
-function computeLabelValueProblem(v: string): string | undefined {
   if (v === '') return undefined
   if (v.length > 63 || !QUALIFIED_NAME.test(v)) return `label value ${q(v)} is invalid (alphanumerics, '-', '_' and '.', at most 63 characters, starting and ending with an alphanumeric)`
   return undefined
