@@ -1,6 +1,6 @@
 /** Walk a VirtualService's routes: destinations (with their JSON pointers), gateways, hosts. */
 import {isObj, specOf, type Obj, type Resource} from '../model/resource.js'
-import {objList, stringList} from './mesh-index.js'
+import {stringList} from './mesh-index.js'
 
 export interface DestinationRef {
   /** The destination object ({host, subset, port}). */
@@ -27,26 +27,57 @@ export function destinations(vs: Resource): readonly DestinationRef[] {
   return out
 }
 
+/** A destination found in a route; its pointers are built only when a finding needs them. */
+class FoundDestination implements DestinationRef {
+  constructor(
+    readonly destination: Obj,
+    readonly role: 'route' | 'mirror',
+    readonly protocol: 'http' | 'tcp' | 'tls',
+    readonly missing: boolean,
+    /** Pointer of the route rule (`/spec/http/0`). */
+    private readonly base: string,
+    /** 'route', 'mirror' or 'mirrors'. */
+    private readonly list: 'route' | 'mirror' | 'mirrors',
+    private readonly index: number,
+  ) {}
+
+  get entryPointer(): string {
+    return this.list === 'mirror' ? `${this.base}/mirror` : `${this.base}/${this.list}/${this.index}`
+  }
+
+  get pointer(): string {
+    return this.list === 'mirror' ? `${this.base}/mirror` : `${this.entryPointer}/destination`
+  }
+}
+
+const NO_DESTINATION: Obj = Object.freeze({}) as Obj
+
 function collectDestinations(vs: Resource): DestinationRef[] {
   const spec = specOf(vs)
   const out: DestinationRef[] = []
   for (const protocol of PROTOCOLS) {
-    const rules = Array.isArray(spec[protocol]) ? (spec[protocol] as unknown[]) : []
-    rules.forEach((rule, i) => {
-      if (!isObj(rule)) return
+    const rules = spec[protocol]
+    if (!Array.isArray(rules)) continue
+    for (let i = 0; i < rules.length; i++) {
+      const rule: unknown = rules[i]
+      if (!isObj(rule)) continue
       const base = `/spec/${protocol}/${i}`
       if (Array.isArray(rule.route)) {
-        rule.route.forEach((e, j) => {
-          const entry = isObj(e) ? e : {}
-          const d = entry.destination
-          out.push({destination: isObj(d) ? d : {}, pointer: `${base}/route/${j}/destination`, entryPointer: `${base}/route/${j}`, role: 'route', protocol, missing: !isObj(d)})
-        })
+        for (let j = 0; j < rule.route.length; j++) {
+          const e: unknown = rule.route[j]
+          const d = isObj(e) ? e.destination : undefined
+          out.push(new FoundDestination(isObj(d) ? d : NO_DESTINATION, 'route', protocol, !isObj(d), base, 'route', j))
+        }
       }
-      if (isObj(rule.mirror)) out.push({destination: rule.mirror, pointer: `${base}/mirror`, entryPointer: `${base}/mirror`, role: 'mirror', protocol, missing: false})
-      objList(rule.mirrors).forEach((m, j) => {
-        if (isObj(m.destination)) out.push({destination: m.destination, pointer: `${base}/mirrors/${j}/destination`, entryPointer: `${base}/mirrors/${j}`, role: 'mirror', protocol, missing: false})
-      })
-    })
+      if (isObj(rule.mirror)) out.push(new FoundDestination(rule.mirror, 'mirror', protocol, false, base, 'mirror', 0))
+      if (Array.isArray(rule.mirrors)) {
+        for (let j = 0; j < rule.mirrors.length; j++) {
+          const m: unknown = rule.mirrors[j]
+          const d = isObj(m) ? m.destination : undefined
+          if (isObj(d)) out.push(new FoundDestination(d, 'mirror', protocol, false, base, 'mirrors', j))
+        }
+      }
+    }
   }
   return out
 }

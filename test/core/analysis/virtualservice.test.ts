@@ -43,6 +43,37 @@ spec: {hosts: ['*.eu.example.com'], ports: [{number: 443, name: https, protocol:
     assert.equal(f.column, lines[hostLine - 1]!.indexOf('host:') + 1, 'points at the host field')
   })
 
+  it('locates every kind of destination: route entries, a route entry without destination, mirror, mirrors[] (tcp too)', () => {
+    const text = doc(
+      ...base,
+      vs('paths', 'shop', `  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews}
+    - weight: 0
+    mirror: {host: gone-a}
+  - route:
+    - destination: {host: gone-b}
+    mirrors:
+    - {destination: {host: reviews}}
+    - {destination: {host: gone-c}}
+  tcp:
+  - route:
+    - destination: {host: gone-d}`),
+    )
+    const paths = analyzeYaml(text)
+      .filter((d) => d.code === 'CL3010')
+      .map((d) => `${d.path} ${d.message.split(' matches')[0]}`)
+      .sort()
+    assert.deepEqual(paths, [
+      '/spec/http/0/mirror/host destination host gone-a',
+      '/spec/http/0/route/1 route destination has no host',
+      '/spec/http/1/mirrors/1/destination/host destination host gone-c',
+      '/spec/http/1/route/0/destination/host destination host gone-b',
+      '/spec/tcp/0/route/0/destination/host destination host gone-d',
+    ])
+  })
+
   it('honours exportTo of Services (annotation) and ServiceEntries', () => {
     const hidden = `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
