@@ -260,19 +260,25 @@ class Index implements MeshIndex {
       const v = selector[keys[0]!]
       if (typeof v === 'string') return this.labeled(n, keys[0]!, v)
     }
-    // Several labels: start from the shortest label list; selections are memoized (policies share selectors).
-    const entries = Object.entries(selector)
-    const key = `${n ?? ''}\u0001${entries.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001')}`
+    // Several labels: start from the shortest label list (each list is memoized).
+    let candidates: readonly Workload[] = this.labeledOrNone(n, keys[0]!, selector[keys[0]!])
+    for (let i = 1; i < keys.length && candidates.length > 0; i++) {
+      const list = this.labeledOrNone(n, keys[i]!, selector[keys[i]!])
+      if (list.length < candidates.length) candidates = list
+    }
+    if (candidates.length === 0) return NO_WORKLOADS
+    // A short list is filtered at once; a long one is filtered once per distinct selector (policies share selectors).
+    if (candidates.length <= SHORT_SELECTION) return candidates.filter((w) => matchesAll(w.labels, selector, keys))
+    const key = `${n ?? ''}\u0001${keys.map((k) => `${k}\u0000${selector[k]}`).sort().join('\u0001')}`
     const memo = this.selections.get(key)
     if (memo) return memo
-    let candidates: readonly Workload[] | undefined
-    for (const [k, v] of entries) {
-      const list = typeof v === 'string' ? this.labeled(n, k, v) : NO_WORKLOADS
-      if (!candidates || list.length < candidates.length) candidates = list
-    }
-    const out = candidates!.filter((w) => entries.every(([k, v]) => w.labels[k] === v))
+    const out = candidates.filter((w) => matchesAll(w.labels, selector, keys))
     this.selections.set(key, out)
     return out
+  }
+
+  private labeledOrNone(n: string | null, k: string, v: unknown): readonly Workload[] {
+    return typeof v === 'string' ? this.labeled(n, k, v) : NO_WORKLOADS
   }
 
   // Lookups by name, built per kind on first use (only a few kinds are looked up by name).
@@ -299,6 +305,14 @@ class Index implements MeshIndex {
     this.memos.set(key, v)
     return v
   }
+}
+
+/** Selections from at most this many candidate workloads are not memoized (filtering them is cheaper). */
+const SHORT_SELECTION = 16
+
+function matchesAll(labels: Record<string, string>, selector: Record<string, string>, keys: readonly string[]): boolean {
+  for (const k of keys) if (labels[k] !== selector[k]) return false
+  return true
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
