@@ -25,12 +25,17 @@ function timeMs(fn: () => void): number {
   return Number(process.hrtime.bigint() - t) / 1e6
 }
 
-/** Alternate the functions `runs` times after one warm-up each; median ms per function. */
+/**
+ * Alternate the functions `runs` times after one warm-up each; median ms per function. The order is
+ * reversed every other round: a run pays for garbage the run before it left (a collection that lands
+ * in it), so a fixed order would favour whichever function comes first.
+ */
 function sideBySide(fns: Record<string, () => void>, runs: number): Record<string, number> {
   const names = Object.keys(fns)
+  const reversed = [...names].reverse()
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
   for (const n of names) fns[n]!()
-  for (let i = 0; i < runs; i++) for (const n of names) times[n]!.push(timeMs(fns[n]!))
+  for (let i = 0; i < runs; i++) for (const n of i % 2 === 0 ? names : reversed) times[n]!.push(timeMs(fns[n]!))
   return Object.fromEntries(names.map((n) => [n, median(times[n]!)]))
 }
 
@@ -120,5 +125,5 @@ export async function run(): Promise<BenchSection> {
   } finally {
     rmSync(tmp, {recursive: true, force: true})
   }
-  return {title: 'validate', rows, notes: [`Node ${process.version}, ${os.cpus().length} CPUs; in-process figures are medians of 9 alternating runs after a warm-up.`]}
+  return {title: 'validate', rows, notes: [`Node ${process.version}, ${os.cpus().length} CPUs; in-process figures are medians of 9 alternating runs after a warm-up (order reversed every other round).`]}
 }
