@@ -1,6 +1,7 @@
 import {diag} from '../diagnostics/catalog/index.js'
 import type {Diagnostic, ResourceRef} from '../diagnostics/diagnostic.js'
 import type {ParsedDoc} from '../input/documents.js'
+import {detachedCopy} from '../input/detached.js'
 
 export type Obj = Record<string, unknown>
 
@@ -64,8 +65,10 @@ function shared(s: string): string {
   const known = sharedStrings.get(s)
   if (known !== undefined) return known
   if (sharedStrings.size >= SHARED_LIMIT) sharedStrings.clear()
-  sharedStrings.set(s, s)
-  return s
+  // (a copy: the map outlives the run, and the parser's string may be a slice of a whole file)
+  const copy = detachedCopy(s)
+  sharedStrings.set(copy, copy)
+  return copy
 }
 
 export function toResource(obj: Obj, doc: ParsedDoc, pointer: string): Resource {

@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {isIP} from 'node:net'
 import {Environment} from '@marcbachmann/cel-js'
+import {detachedCopy} from '../input/detached.js'
 import type {Obj} from '../model/resource.js'
 import {packageDir} from './schema-registry.js'
 
@@ -341,9 +342,10 @@ function projectionKey(list: readonly unknown[], fields: readonly string[]): str
 
 const MEMO_LIMIT = 4096
 
+/** Memo keys outlive the run: a string key is copied, since the parser's string may be a slice of a whole file. */
 function remember(memo: Map<unknown, unknown>, key: unknown, value: unknown): void {
   if (memo.size >= MEMO_LIMIT) memo.clear()
-  memo.set(key, value)
+  memo.set(typeof key === 'string' ? detachedCopy(key) : key, value)
 }
 
 /** Rules arranged as a trie of path segments, so shared prefixes are walked once per resource. */
@@ -508,7 +510,7 @@ function runRules(node: unknown, rules: readonly CompiledRule[], w: Walk): void 
       if (verdict === undefined) {
         verdict = evaluateCurrent(r.rule)
         if (r.scalarMemo.size >= MEMO_LIMIT) r.scalarMemo.clear()
-        r.scalarMemo.set(node, verdict)
+        r.scalarMemo.set(typeof node === 'string' ? detachedCopy(node) : node, verdict)
       }
     } else if (list) {
       const key = r.projection ? projectionKey(node as unknown[], r.projection) : undefined

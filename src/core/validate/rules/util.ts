@@ -1,4 +1,5 @@
 import {catalogEntry} from '../../diagnostics/catalog/index.js'
+import {detachedCopy} from '../../input/detached.js'
 import type {Obj, Resource} from '../../model/resource.js'
 import type {ReportOptions, Rule, RuleContext} from '../types.js'
 
@@ -54,7 +55,8 @@ export function cached<R>(fn: (s: string) => R | undefined, limit = 10_000): (s:
     if (r !== undefined) return r === NONE ? undefined : r
     const v = fn(s)
     if (memo.size >= limit) memo.clear()
-    memo.set(s, v === undefined ? NONE : v)
+    // (a copy: the memo outlives the run, and the parser's string may be a slice of a whole file)
+    memo.set(detachedCopy(s), v === undefined ? NONE : v)
     return v
   }
 }
@@ -126,10 +128,21 @@ function parentOf(pointer: string): string {
   return i <= 0 ? '' : pointer.slice(0, i)
 }
 
+/**
+ * The Out of a rule context. The engine passes one context for a whole run, so its Out is made once,
+ * not per resource; held weakly, so that a finished run's context (and the last resource it points
+ * at, with its file's text) is not kept until the next run.
+ */
+const outs = new WeakMap<RuleContext, Out>()
+
+function outFor(ctx: RuleContext): Out {
+  let out = outs.get(ctx)
+  if (!out) outs.set(ctx, (out = new Out(ctx)))
+  return out
+}
+
 /** Build a native (webhook-equivalent) rule: its findings at a field a CEL rule already reported are dropped. */
 export function nativeRule(name: string, kinds: readonly string[], check: (spec: Obj, out: Out, r: Resource) => void): Rule {
-  // The engine passes one context for a whole run: its Out is made once, not per resource.
-  let lastOut: Out | undefined
   return {
     name,
     kinds,
@@ -138,7 +151,7 @@ export function nativeRule(name: string, kinds: readonly string[], check: (spec:
       const seen = spec ? celReported.get(spec) : undefined
       let out: Out
       if (seen) out = new Out({report: (code, p, m, o) => (seen.has(p) || seen.has(parentOf(p)) ? undefined : ctx.report(code, p, m, o))})
-      else out = lastOut?.ctx === ctx ? lastOut : (lastOut = new Out(ctx))
+      else out = outFor(ctx)
       check(spec ?? {}, out, r)
     },
   }
