@@ -191,8 +191,6 @@ function portOf(p: Obj): ServiceInfo['ports'][number] {
   return {name: str(p.name), port: Number(p.port), targetPort: p.targetPort as number | string | undefined, protocol: str(p.protocol)}
 }
 
-
-
 /** True when every selector label is present with the same value (an empty selector matches all). */
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false

@@ -5,7 +5,6 @@ import path from 'node:path'
 import type {Ajv2020, ErrorObject, ValidateFunction} from 'ajv/dist/2020.js'
 import {istioKind} from '../model/kinds.js'
 
-
 /** One structural finding from a schema, relative to the validated value. */
 export type SchemaError = ErrorObject
 

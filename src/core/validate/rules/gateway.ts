@@ -1,6 +1,6 @@
 import {checkPort, checkWorkloadSelector, isDnsLabel, isHttpProtocol, isIPAddr, isProtocol, wildcardDomainProblem} from './common.js'
 import {checkServerTls} from './server-tls.js'
-import {at, cached, has, list, nativeRule, obj, q, type Out} from './util.js'
+import {at, has, list, nativeRule, obj, q, type Out} from './util.js'
 
 /** Host part of a Gateway server or Sidecar egress host ("ns/host" after the namespace). */
 export function hostnamePartProblem(hostname: string, isGateway: boolean): string | undefined {
@@ -25,9 +25,6 @@ export function namespacedHostProblem(h: string, isGateway: boolean): string | u
   if (!nsOk) return `host ${q(h)}: ${q(ns)} is not a valid namespace (use '*', '.', or a namespace name)`
   return hostnamePartProblem(host, isGateway)
 }
-
-/** namespacedHostProblem for Gateway servers, cached: the same hosts recur across gateways. */
-const gatewayHostProblem = cached((h: string) => namespacedHostProblem(h, true))
 
 /** Gateway: name, servers (hosts, port, bind, TLS), unique port names. */
 export const gatewayRule = nativeRule('gateway', ['Gateway'], (spec, out, r) => {
@@ -63,7 +60,7 @@ function checkServer(out: Out, sp: string, o: Record<string, unknown>): void {
   for (let j = 0, items = hosts; j < items.length; j++) {
     const h = items[j]
     if (typeof h !== 'string') continue
-    const problem = gatewayHostProblem(h)
+    const problem = namespacedHostProblem(h, true)
     if (problem) out.err('CL2003', at(sp, 'hosts', j), problem)
   }
   const port = obj(o.port)
